@@ -1,0 +1,34 @@
+/// The kinds of model jesterd trains.
+public enum ModelKind: String, Sendable, CaseIterable {
+    /// Biased matrix factorisation trained by SGD: the default.
+    case mf
+    /// The original notebook's network: tanh embeddings, a dense tanh layer per side.
+    case seed
+}
+
+/// Anything that predicts ratings for dense user and joke indexes.
+public protocol RatingPredictor: Sendable {
+    /// The predicted rating of `joke` by `user`, on the -10...10 scale.
+    ///
+    /// - Important: Both indexes must be in range; callers map ids through the rating set.
+    func predict(user: Int, joke: Int) -> Float
+}
+
+/// A trained model: a predictor with a vector per joke for similarity.
+public protocol RatingModel: RatingPredictor {
+    var kind: ModelKind { get }
+    var userCount: Int { get }
+    var jokeCount: Int { get }
+
+    /// The vector that "similar jokes" compares by cosine.
+    func similarityVector(joke: Int) -> [Float]
+}
+
+extension RatingModel {
+    /// Clamps a raw prediction to the rating scale; NaN becomes 0 so no reply carries it.
+    @inline(__always)
+    static func clampRating(_ value: Float) -> Float {
+        guard value.isFinite else { return value.isNaN ? 0 : (value > 0 ? 10 : -10) }
+        return min(10, max(-10, value))
+    }
+}

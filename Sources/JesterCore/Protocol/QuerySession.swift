@@ -1,0 +1,169 @@
+/// What a query may know of the daemon besides the model.
+public struct QueryContext: Sendable {
+    /// Now, on the daemon's monotonic clock, in seconds.
+    public var now: Double
+    /// When the daemon started, on the same clock.
+    public var startedAt: Double
+    public var daemonVersion: String
+    /// What the daemon is doing when there is no model yet, for `status` (`loading`, `training`).
+    public var phase: String
+
+    public init(now: Double, startedAt: Double, daemonVersion: String, phase: String) {
+        self.now = now
+        self.startedAt = startedAt
+        self.daemonVersion = daemonVersion
+        self.phase = phase
+    }
+}
+
+/// One connection's conversation: parses request lines and answers them from a snapshot.
+///
+/// Pure: the caller hands in the snapshot and the clock, and writes the reply out.
+public struct QuerySession: Sendable {
+    /// The protocol's version, reported by `version`.
+    public static let protocolVersion = 1
+
+    public private(set) var format: ReplyFormat = .text
+
+    public init() {}
+
+    /// Answers one request line, written without its line end.
+    public mutating func respond(
+        to line: UnsafeBufferPointer<UInt8>,
+        snapshot: ModelSnapshot?,
+        context: QueryContext
+    ) -> Reply {
+        switch Request.parse(line) {
+        case .failure(let error):
+            return .error(error.code, error.message)
+        case .success(let request):
+            return respond(to: request, snapshot: snapshot, context: context)
+        }
+    }
+
+    public mutating func respond(to request: Request, snapshot: ModelSnapshot?, context: QueryContext) -> Reply {
+        switch request {
+        case .ping:
+            return .message(.ok, "pong")
+        case .quit:
+            return .message(.bye, "bye", closing: true)
+        case .version:
+            return Reply(.ok, [
+                ("version", .word(context.daemonVersion)),
+                ("protocol", .integer(Self.protocolVersion)),
+            ])
+        case .format(let format):
+            self.format = format
+            return Reply(.ok, [("format", .word(format.rawValue))])
+        case .help(let verb):
+            return Self.help(verb)
+        case .status:
+            return Self.status(snapshot, context)
+        case .predict, .similar, .joke:
+            guard let snapshot else {
+                return .error(.notReady, "no model yet: jesterd is \(context.phase); retry shortly")
+            }
+            return Self.answer(request, from: snapshot)
+        }
+    }
+
+    private static func answer(_ request: Request, from snapshot: ModelSnapshot) -> Reply {
+        switch request {
+        case .predict(let user, let joke):
+            guard let prediction = snapshot.predict(userID: user, jokeID: joke) else {
+                return .error(.notFound, "unknown joke \(joke)")
+            }
+            return Reply(.ok, [
+                ("user", .integer(Int(user))),
+                ("joke", .integer(Int(joke))),
+                ("rating", .number(Double(prediction.rating), decimals: 2)),
+                ("source", .word(prediction.source)),
+            ])
+        case .similar(let jokeID, let count):
+            guard let joke = snapshot.ratings.jokes.index(of: jokeID) else {
+                return .error(.notFound, "unknown joke \(jokeID)")
+            }
+            guard snapshot.ratings.jokeCounts[joke] > 0 else {
+                return .error(.notFound, "joke \(jokeID) has no ratings yet, so nothing is known to be like it")
+            }
+            let neighbours = snapshot.similarity.mostSimilar(to: joke, count: count)
+            var lines: [ReplyLine] = []
+            for (rank, neighbour) in neighbours.enumerated() {
+                let id = snapshot.ratings.jokes.ids[neighbour.joke]
+                var fields: [(key: String, value: FieldValue)] = [
+                    ("rank", .integer(rank + 1)),
+                    ("joke", .integer(Int(id))),
+                    ("score", .number(Double(neighbour.score), decimals: 3)),
+                ]
+                if let text = snapshot.catalog.text(of: id) { fields.append(("text", .text(text))) }
+                lines.append(ReplyLine(fields))
+            }
+            lines.append(ReplyLine([
+                ("count", .integer(neighbours.count)),
+                ("joke", .integer(Int(jokeID))),
+                ("model", .integer(snapshot.version)),
+            ]))
+            return Reply(.list, lines: lines)
+        case .joke(let id):
+            guard let text = snapshot.catalog.text(of: id) else {
+                return .error(.notFound, "unknown joke \(id)")
+            }
+            return Reply(.ok, [("joke", .integer(Int(id))), ("text", .text(text))])
+        default:
+            return .error(.internalError, "request not answerable from a model")
+        }
+    }
+
+    private static func status(_ snapshot: ModelSnapshot?, _ context: QueryContext) -> Reply {
+        var fields: [(key: String, value: FieldValue)] = [
+            ("state", .word(snapshot == nil ? context.phase : "ready")),
+            ("uptime", .number(context.now - context.startedAt, decimals: 1)),
+        ]
+        guard let snapshot else { return Reply(.ok, fields) }
+        let training = snapshot.training
+        fields += [
+            ("model.version", .integer(snapshot.version)),
+            ("model.kind", .word(training.kind.rawValue)),
+            ("model.dimension", .integer(training.dimension)),
+            ("model.age", .number(context.now - training.finishedAt, decimals: 1)),
+            ("users", .integer(snapshot.ratings.users.count)),
+            ("jokes", .integer(snapshot.ratings.jokes.count)),
+            ("ratings", .integer(snapshot.ratings.count)),
+            ("training.seconds", .number(training.seconds, decimals: 3)),
+            ("training.epochs", .integer(training.epochs)),
+            ("training.best-epoch", .integer(training.bestEpoch)),
+            ("validation.ratings", .integer(training.validationCount)),
+        ]
+        if let rmse = training.validationRMSE {
+            fields.append(("validation.rmse", .number(rmse, decimals: 4)))
+        }
+        fields += [
+            ("data.files", .integer(snapshot.data.files)),
+            ("data.lines", .integer(snapshot.data.linesRead)),
+            ("data.replaced", .integer(snapshot.ratings.replacedCount)),
+            ("rejected", .integer(snapshot.data.rejections.total)),
+        ]
+        for (reason, count) in snapshot.data.rejections.nonZeroCounts {
+            fields.append(("rejected.\(reason.name)", .integer(count)))
+        }
+        return Reply(.ok, fields)
+    }
+
+    private static func help(_ verb: String?) -> Reply {
+        func line(_ description: VerbDescription) -> ReplyLine {
+            ReplyLine([
+                ("verb", .word(description.name)),
+                ("usage", .text(description.usage)),
+                ("summary", .text(description.summary)),
+            ])
+        }
+        if let verb {
+            guard let description = Request.verbs.first(where: { $0.name == verb }) else {
+                return .error(.notFound, "no verb named \(verb.debugDescription)")
+            }
+            return Reply(.ok, lines: [line(description)])
+        }
+        let lines = Request.verbs.map(line) + [ReplyLine([("count", .integer(Request.verbs.count))])]
+        return Reply(.ok, lines: lines)
+    }
+}

@@ -1,0 +1,167 @@
+/// How replies are written on a connection.
+public enum ReplyFormat: String, Sendable, Equatable {
+    /// `key=value` fields, free text quoted.
+    case text
+    /// One JSON object per reply line.
+    case json
+}
+
+/// A parsed request line.
+public enum Request: Equatable, Sendable {
+    case predict(user: Int32, joke: Int32)
+    case similar(joke: Int32, count: Int)
+    case joke(Int32)
+    case status
+    case help(verb: String?)
+    case version
+    case ping
+    case quit
+    case format(ReplyFormat)
+}
+
+/// A request that cannot be answered, with the status code and message of its reply.
+public struct RequestError: Error, Equatable, Sendable {
+    public var code: ReplyCode
+    public var message: String
+
+    public init(_ code: ReplyCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}
+
+/// What the protocol knows of a verb: its usage line and one-line summary.
+public struct VerbDescription: Sendable {
+    public var name: String
+    public var usage: String
+    public var summary: String
+}
+
+extension Request {
+    /// The default and the largest `N` of list replies.
+    public static let defaultSimilarCount = 3
+    public static let maxListCount = 100
+
+    /// Every verb, in the order `help` lists them.
+    public static let verbs: [VerbDescription] = [
+        VerbDescription(name: "predict", usage: "predict USER JOKE",
+                        summary: "predicted rating of a joke by a user, -10 to 10"),
+        VerbDescription(name: "similar", usage: "similar JOKE [N]",
+                        summary: "the N jokes (default 3) whose vectors are closest, with texts"),
+        VerbDescription(name: "joke", usage: "joke JOKE", summary: "the text of a joke"),
+        VerbDescription(name: "status", usage: "status", summary: "model, data and daemon state"),
+        VerbDescription(name: "help", usage: "help [VERB]", summary: "the verbs, or one verb's usage"),
+        VerbDescription(name: "version", usage: "version", summary: "daemon and protocol version"),
+        VerbDescription(name: "ping", usage: "ping", summary: "check that the daemon answers"),
+        VerbDescription(name: "quit", usage: "quit", summary: "close the connection"),
+        VerbDescription(name: "format", usage: "format text|json", summary: "choose the reply format"),
+    ]
+
+    /// Parses one request line, without its line end.
+    ///
+    /// Words are separated by runs of spaces or tabs; the verb is case-insensitive; ids are
+    /// decimal integers from 0 to 2^31 - 1.
+    public static func parse(_ line: UnsafeBufferPointer<UInt8>) -> Result<Request, RequestError> {
+        let words = split(line)
+        guard let verbWord = words.first else {
+            return .failure(RequestError(.badRequest, "empty request; try \"help\""))
+        }
+        let verb = String(decoding: verbWord, as: UTF8.self).lowercased()
+        let arguments = Array(words.dropFirst())
+        guard let description = verbs.first(where: { $0.name == verb }) else {
+            return .failure(RequestError(.badRequest, "unknown verb \(quoted(verbWord)); try \"help\""))
+        }
+        return Result { () throws(RequestError) in
+            try parse(verb: description, arguments: arguments)
+        }
+    }
+
+    /// Parses a request held in a string; see ``parse(_:)``.
+    public static func parse(_ line: String) -> Result<Request, RequestError> {
+        var copy = line
+        return copy.withUTF8(parse)
+    }
+
+    private static func parse(verb: VerbDescription, arguments: [UnsafeBufferPointer<UInt8>]) throws(RequestError) -> Request {
+        func arity(_ allowed: ClosedRange<Int>) throws(RequestError) {
+            guard allowed.contains(arguments.count) else {
+                throw RequestError(.badRequest, "usage: \(verb.usage)")
+            }
+        }
+        func id(_ index: Int, _ name: String) throws(RequestError) -> Int32 {
+            let word = arguments[index]
+            guard let base = word.baseAddress, let value = NumberParsing.parseID(base, start: 0, end: word.count)
+            else {
+                throw RequestError(.badRequest, "\(name) must be an integer from 0 to 2147483647, not \(quoted(word))")
+            }
+            return value
+        }
+
+        switch verb.name {
+        case "predict":
+            try arity(2...2)
+            return .predict(user: try id(0, "USER"), joke: try id(1, "JOKE"))
+        case "similar":
+            try arity(1...2)
+            let joke = try id(0, "JOKE")
+            var count = defaultSimilarCount
+            if arguments.count == 2 {
+                let requested = try id(1, "N")
+                guard requested >= 1, requested <= maxListCount else {
+                    throw RequestError(.outOfRange, "N must be from 1 to \(maxListCount)")
+                }
+                count = Int(requested)
+            }
+            return .similar(joke: joke, count: count)
+        case "joke":
+            try arity(1...1)
+            return .joke(try id(0, "JOKE"))
+        case "status":
+            try arity(0...0)
+            return .status
+        case "help":
+            try arity(0...1)
+            return .help(verb: arguments.first.map { String(decoding: $0, as: UTF8.self).lowercased() })
+        case "version":
+            try arity(0...0)
+            return .version
+        case "ping":
+            try arity(0...0)
+            return .ping
+        case "quit":
+            try arity(0...0)
+            return .quit
+        default:
+            try arity(1...1)
+            guard let format = ReplyFormat(rawValue: String(decoding: arguments[0], as: UTF8.self).lowercased())
+            else { throw RequestError(.badRequest, "usage: \(verb.usage)") }
+            return .format(format)
+        }
+    }
+
+    private static func split(_ line: UnsafeBufferPointer<UInt8>) -> [UnsafeBufferPointer<UInt8>] {
+        guard let base = line.baseAddress else { return [] }
+        var words: [UnsafeBufferPointer<UInt8>] = []
+        var index = 0
+        while index < line.count {
+            while index < line.count, ByteCode.isBlank(line[index]) { index += 1 }
+            let start = index
+            while index < line.count, !ByteCode.isBlank(line[index]) { index += 1 }
+            if index > start { words.append(UnsafeBufferPointer(start: base + start, count: index - start)) }
+        }
+        return words
+    }
+
+    /// A client's word, made safe to echo: printable ASCII only, at most 40 bytes, quoted.
+    static func quoted(_ word: UnsafeBufferPointer<UInt8>) -> String {
+        var text = "\""
+        for byte in word.prefix(40) {
+            switch byte {
+            case 0x22, 0x5C: text += "\\" + String(UnicodeScalar(byte))
+            case 0x20...0x7E: text.unicodeScalars.append(UnicodeScalar(byte))
+            default: text += "?"
+            }
+        }
+        return text + (word.count > 40 ? "...\"" : "\"")
+    }
+}
