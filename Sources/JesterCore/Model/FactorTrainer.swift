@@ -1,13 +1,13 @@
 /// Settings of biased matrix factorisation training.
 public struct FactorTrainingOptions: Sendable, Equatable {
     /// Dimension of the user and joke vectors.
-    public var factors = 16
+    public var factors = 32
     /// SGD step size at the first epoch.
     public var learningRate: Float = 0.01
     /// Factor by which the step size shrinks after every epoch.
     public var learningRateDecay: Float = 0.95
     /// L2 penalty on the factor vectors.
-    public var regularization: Float = 0.05
+    public var regularization: Float = 0.2
     /// L2 penalty on the biases.
     public var biasRegularization: Float = 0.02
     /// Upper bound on epochs; early stopping usually ends training sooner.

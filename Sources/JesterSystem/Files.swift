@@ -1,0 +1,80 @@
+import Glibc
+
+/// Reading whole files and listing directories, without Foundation.
+public enum Files {
+    /// Reads a whole file (open(2), fstat(2), read(2)); EINTR is retried.
+    public static func read(_ path: String) throws(SystemError) -> [UInt8] {
+        let descriptor = try retryingSyscall("open", subject: path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { closeDescriptor(descriptor) }
+        var status = stat()
+        try retryingSyscall("fstat", subject: path) { fstat(descriptor, &status) }
+
+        // One read into a buffer of the file's size, plus a byte to notice growth, then
+        // chunks for whatever was appended meanwhile.
+        var bytes = [UInt8](repeating: 0, count: max(Int(status.st_size), 0) + 1)
+        var filled = try bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(SystemError) in try readFully(descriptor, into: buffer, path: path) }
+        }.get()
+        while filled == bytes.count {
+            bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 1 << 16)))
+            filled += try bytes.withUnsafeMutableBytes { buffer in
+                let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])
+                return Result { () throws(SystemError) in try readFully(descriptor, into: rest, path: path) }
+            }.get()
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
+    private static func readFully(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer,
+                                  path: String) throws(SystemError) -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let count = try retryingSyscall("read", subject: path) {
+                Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        return filled
+    }
+
+    /// The names in a directory, sorted bytewise, without `.` and `..` (opendir(3)).
+    public static func list(_ directory: String) throws(SystemError) -> [String] {
+        guard let stream = opendir(directory) else {
+            throw SystemError("opendir", errno: errno, subject: directory)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+
+    /// Whether a path names a regular file (stat(2)).
+    public static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// Whether a path names a directory (stat(2)).
+    public static func isDirectory(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Creates a directory and its missing parents with mode 0755 (mkdir(2)).
+    public static func createDirectory(_ path: String) throws(SystemError) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component + "/"
+            if mkdir(prefix, 0o755) != 0, errno != EEXIST {
+                throw SystemError("mkdir", errno: errno, subject: prefix)
+            }
+        }
+    }
+}

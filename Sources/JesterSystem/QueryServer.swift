@@ -1,0 +1,240 @@
+import Glibc
+import JesterCore
+import Synchronization
+
+/// Limits that keep one client from hurting the others.
+public struct ServerLimits: Sendable {
+    /// Longest request line in bytes, line end not counted.
+    public var maxLineLength = 4096
+    /// Seconds a connection may stay silent before it is closed with a 408.
+    public var idleTimeout = 60.0
+    /// Open connections at once; one more is answered with a 429 and closed.
+    public var maxConnections = 256
+    /// Reply bytes buffered before they are written, bounding memory per pipelining client.
+    public var flushThreshold = 64 * 1024
+    /// Seconds a write may block on a client that does not read before it is dropped.
+    public var sendTimeout = 10.0
+
+    public init() {}
+}
+
+/// Answers the line protocol on a listening Unix socket, one thread per connection.
+///
+/// Requests are answered synchronously on the connection's thread from the snapshot current
+/// when their bytes arrived; nothing on this path waits on training or on Swift concurrency.
+/// Replies to pipelined requests are gathered and written together.
+public final class QueryServer: Sendable {
+    public typealias ContextProvider = @Sendable () -> QueryContext
+
+    private let listener: UnixListener
+    private let limits: ServerLimits
+    private let snapshots: SnapshotBox
+    private let context: ContextProvider
+    private let logger: Logger
+    private let wakeDescriptors: (read: Int32, write: Int32)
+    private let state = Mutex(State())
+
+    private struct State {
+        var openConnections = 0
+        var acceptorRunning = false
+        var stopping = false
+    }
+
+    public init(
+        listener: UnixListener,
+        limits: ServerLimits,
+        snapshots: SnapshotBox,
+        logger: Logger,
+        context: @escaping ContextProvider
+    ) throws(SystemError) {
+        self.listener = listener
+        self.limits = limits
+        self.snapshots = snapshots
+        self.logger = logger
+        self.context = context
+        var pipeEnds: [Int32] = [0, 0]
+        try retryingSyscall("pipe") { pipe(&pipeEnds) }
+        wakeDescriptors = (pipeEnds[0], pipeEnds[1])
+        try setCloseOnExec(pipeEnds[0])
+        try setCloseOnExec(pipeEnds[1])
+    }
+
+    /// Open client connections right now.
+    public var openConnections: Int { state.withLock { $0.openConnections } }
+
+    /// Starts accepting connections on a thread of its own.
+    public func start() throws(SystemError) {
+        state.withLock { $0.acceptorRunning = true }
+        try startThread { [self] in
+            acceptLoop()
+            state.withLock { $0.acceptorRunning = false }
+        }
+    }
+
+    /// Stops accepting, lets every connection finish the reply it is writing, then closes the
+    /// listener and removes the socket path it bound. Waits at most `timeout` seconds.
+    public func stop(timeout: Double = 5) {
+        let alreadyStopping = state.withLock { state in
+            defer { state.stopping = true }
+            return state.stopping
+        }
+        guard !alreadyStopping else { return }
+        // The wake pipe is never read, so once written it stays readable for every poller.
+        var byte: UInt8 = 1
+        _ = write(wakeDescriptors.write, &byte, 1)
+
+        let deadline = monotonicSeconds() + timeout
+        while monotonicSeconds() < deadline {
+            let busy = state.withLock { $0.openConnections > 0 || $0.acceptorRunning }
+            if !busy { break }
+            usleep(2_000)
+        }
+        listener.close()
+    }
+
+    private func acceptLoop() {
+        while true {
+            var descriptors = [
+                pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeDescriptors.read, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&descriptors, 2, -1)
+            if ready < 0 && errno == EINTR { continue }
+            if descriptors[1].revents != 0 || ready < 0 { return }
+            guard descriptors[0].revents & Int16(POLLIN) != 0 else { continue }
+
+            let client = accept(listener.descriptor, nil, nil)
+            guard client >= 0 else {
+                // EMFILE and the like: back off briefly rather than spin.
+                if errno != EINTR && errno != EAGAIN && errno != ECONNABORTED { usleep(10_000) }
+                continue
+            }
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            admit(client)
+        }
+    }
+
+    private func admit(_ client: Int32) {
+        let admitted = state.withLock { state in
+            guard state.openConnections < limits.maxConnections, !state.stopping else { return false }
+            state.openConnections += 1
+            return true
+        }
+        guard admitted else {
+            logger.debug("connection refused: too many open", [("connections.max", "\(limits.maxConnections)")])
+            var reply: [UInt8] = []
+            Reply.error(.busy, "too many connections (limit \(limits.maxConnections)); try again later")
+                .write(to: &reply, format: .text)
+            sendAll(client, reply)
+            closeDescriptor(client)
+            return
+        }
+        setSendTimeout(client)
+        do {
+            try startThread { [self] in
+                serve(client)
+                closeDescriptor(client)
+                state.withLock { $0.openConnections -= 1 }
+            }
+        } catch {
+            logger.error("cannot start a connection thread", [("error", error.description)])
+            closeDescriptor(client)
+            state.withLock { $0.openConnections -= 1 }
+        }
+    }
+
+    private func serve(_ client: Int32) {
+        var framer = LineFramer(maxLineLength: limits.maxLineLength)
+        var session = QuerySession()
+        var output: [UInt8] = []
+        output.reserveCapacity(limits.flushThreshold + 4096)
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let timeoutMilliseconds = Int32(min(limits.idleTimeout * 1000, Double(Int32.max)))
+        logger.debug("connection opened")
+
+        while true {
+            var descriptors = [
+                pollfd(fd: client, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeDescriptors.read, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&descriptors, 2, timeoutMilliseconds)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if descriptors[1].revents != 0 { return }
+            if ready == 0 {
+                logger.debug("connection idle: closing")
+                let seconds = ReplyText.fixed(limits.idleTimeout, decimals: 0)
+                Reply.error(.idleTimeout, "idle for \(seconds) s; closing").write(to: &output, format: session.format)
+                sendAll(client, output)
+                return
+            }
+
+            let count = buffer.withUnsafeMutableBytes { read(client, $0.baseAddress, $0.count) }
+            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+            guard count > 0 else { return }
+
+            let (snapshot, phase) = snapshots.read()
+            var queryContext = context()
+            queryContext.phase = phase
+            var closing = false
+            var flushFailed = false
+            do {
+                try buffer.withUnsafeBufferPointer { (bytes) throws(LineFramer.Stop) in
+                    try framer.feed(UnsafeBufferPointer(rebasing: bytes[..<count])) { line in
+                        let reply = session.respond(to: line, snapshot: snapshot, context: queryContext)
+                        if !reply.code.isSuccess { logger.debug("request refused", [("code", "\(reply.code.rawValue)")]) }
+                        reply.write(to: &output, format: session.format)
+                        if reply.closesConnection {
+                            closing = true
+                            return false
+                        }
+                        if output.count >= limits.flushThreshold {
+                            flushFailed = !sendAll(client, output)
+                            output.removeAll(keepingCapacity: true)
+                            return !flushFailed
+                        }
+                        return true
+                    }
+                }
+            } catch .lineTooLong {
+                logger.debug("request line too long: closing")
+                Reply.error(.lineTooLong, "request line longer than \(limits.maxLineLength) bytes; closing")
+                    .write(to: &output, format: session.format)
+                closing = true
+            } catch {
+                // The handler stopped: a quit, or a client that stopped reading.
+            }
+            if flushFailed { return }
+            if !output.isEmpty {
+                guard sendAll(client, output) else { return }
+                output.removeAll(keepingCapacity: true)
+            }
+            if closing { return }
+        }
+    }
+
+    /// Writes everything or reports failure (send(2) with MSG_NOSIGNAL, EINTR retried).
+    @discardableResult
+    private func sendAll(_ client: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let sent = send(client, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
+                if sent < 0 && errno == EINTR { continue }
+                guard sent > 0 else { return false }
+                offset += sent
+            }
+            return true
+        }
+    }
+
+    private func setSendTimeout(_ client: Int32) {
+        var timeout = timeval(
+            tv_sec: Int(limits.sendTimeout),
+            tv_usec: Int((limits.sendTimeout - limits.sendTimeout.rounded(.down)) * 1e6)
+        )
+        _ = setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+}

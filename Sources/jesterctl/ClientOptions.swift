@@ -1,0 +1,105 @@
+import JesterCore
+
+/// jesterctl's command line.
+struct ClientOptions {
+    static let version = "0.1.0"
+    static let defaultSocket = "/run/jesterd/jesterd.sock"
+
+    static let usage = """
+        usage: jesterctl [--socket PATH] [--json] predict USER JOKE
+               jesterctl [--socket PATH] [--json] similar JOKE [N]
+               jesterctl [--socket PATH] [--json] joke JOKE
+               jesterctl [--socket PATH] [--json] status | ping | version | help
+               jesterctl --help | --version
+        """
+
+    static let help = usage + """
+
+
+        Asks a running jesterd for predictions, similar jokes and joke texts.
+
+          predict USER JOKE   how much USER will like JOKE, from -10 to 10
+          similar JOKE [N]    the N jokes (default 3) that make the same people laugh
+          joke JOKE           the text of a joke
+          status              the model and the daemon's state
+          ping                check that jesterd answers
+          version             versions of jesterctl, jesterd and the protocol
+          help                the verbs jesterd answers
+
+          --socket PATH       jesterd's socket (default $JESTERD_SOCKET, else \(defaultSocket))
+          --json              print each reply line as a JSON object
+          --help              print this help and exit
+          --version           print the version and exit
+
+        Exit status: 0 success, 1 jesterd answered with an error, 64 usage error,
+        69 jesterd unreachable, 76 protocol error.
+        """
+
+    var socketPath: String
+    var json = false
+    var action = Action.help
+    /// The request line sent to jesterd.
+    var request = ""
+    var command = ""
+
+    enum Action {
+        case help
+        case version
+        case send
+    }
+
+    struct UsageError: Error {
+        var message: String
+    }
+
+    static func parse(_ arguments: [String], environment socket: String?) throws(UsageError) -> ClientOptions {
+        var options = ClientOptions(socketPath: socket.flatMap { $0.isEmpty ? nil : $0 } ?? defaultSocket)
+        var rest = arguments[...]
+        while let argument = rest.first, argument.hasPrefix("-") {
+            rest = rest.dropFirst()
+            switch argument {
+            case "--help", "-h":
+                options.action = .help
+                return options
+            case "--version":
+                options.action = .version
+                return options
+            case "--json":
+                options.json = true
+            case "--socket":
+                guard let path = rest.popFirst() else { throw UsageError(message: "--socket needs a path") }
+                options.socketPath = path
+            case _ where argument.hasPrefix("--socket="):
+                options.socketPath = String(argument.dropFirst("--socket=".count))
+            default:
+                throw UsageError(message: "unknown option \(argument)")
+            }
+        }
+        guard let command = rest.popFirst() else { throw UsageError(message: "no command given") }
+        let values = Array(rest)
+        options.command = command
+        options.action = .send
+
+        func expect(_ names: [String], optional: Int = 0) throws(UsageError) {
+            guard values.count >= names.count - optional, values.count <= names.count else {
+                throw UsageError(message: "\(command) takes \(names.joined(separator: " "))")
+            }
+            for (name, value) in zip(names, values) where NumberParsing.parseID(value[...]) == nil {
+                throw UsageError(message: "\(name.trimmingBrackets) must be a non-negative integer, not \(value)")
+            }
+        }
+        switch command {
+        case "predict": try expect(["USER", "JOKE"])
+        case "similar": try expect(["JOKE", "[N]"], optional: 1)
+        case "joke": try expect(["JOKE"])
+        case "status", "ping", "version", "help": try expect([])
+        default: throw UsageError(message: "unknown command \(command)")
+        }
+        options.request = ([command] + values).joined(separator: " ")
+        return options
+    }
+}
+
+private extension String {
+    var trimmingBrackets: String { filter { $0 != "[" && $0 != "]" } }
+}

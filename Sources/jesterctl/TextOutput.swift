@@ -1,0 +1,68 @@
+import JesterCore
+
+/// Human-readable renderings of replies.
+enum TextOutput {
+    /// Wraps text to `width` columns, keeping its line and paragraph breaks, indenting every line.
+    static func wrap(_ text: String, width: Int, indent: String = "") -> String {
+        let available = max(20, width - indent.count)
+        var output: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var current = ""
+            for word in line.split(separator: " ") {
+                if !current.isEmpty && current.count + 1 + word.count > available {
+                    output.append(indent + current)
+                    current = ""
+                }
+                current += current.isEmpty ? String(word) : " " + word
+            }
+            output.append(current.isEmpty ? "" : indent + current)
+        }
+        return output.joined(separator: "\n")
+    }
+
+    static func fields(_ line: ReceivedLine) -> [String: String] {
+        var result: [String: String] = [:]
+        for field in ReplyText.parseFields(line.payload[...]) ?? [] { result[field.key] = field.value }
+        return result
+    }
+
+    static func render(command: String, reply: [ReceivedLine], width: Int) -> String {
+        let last = fields(reply[reply.count - 1])
+        switch command {
+        case "predict":
+            let source = last["source"].map { " (source: \($0))" } ?? ""
+            return "Predicted rating of joke \(last["joke"] ?? "?") for user \(last["user"] ?? "?"): "
+                + "\(last["rating"] ?? "?")\(source)"
+        case "similar":
+            var text = "Jokes like joke \(last["joke"] ?? "?"):"
+            for line in reply.dropLast() {
+                let item = fields(line)
+                text += "\n\n\(item["rank"] ?? "?"). Joke \(item["joke"] ?? "?") "
+                    + "(similarity \(item["score"] ?? "?"))"
+                if let joke = item["text"] { text += "\n" + wrap(joke, width: width, indent: "   ") }
+            }
+            if reply.count == 1 { text += "\n\nnone found" }
+            return text
+        case "joke":
+            return "Joke \(last["joke"] ?? "?"):\n\n" + wrap(last["text"] ?? "", width: width)
+        case "ping":
+            return reply[0].payload
+        case "help":
+            return reply.dropLast().map { line in
+                let item = fields(line)
+                let usage = item["usage"] ?? ""
+                return usage.padding(to: 20) + "  " + (item["summary"] ?? "")
+            }.joined(separator: "\n")
+        default:
+            let pairs = reply.flatMap { ReplyText.parseFields($0.payload[...]) ?? [] }
+            let keyWidth = pairs.map(\.key.count).max() ?? 0
+            return pairs.map { "\($0.key.padding(to: keyWidth)) \($0.value)" }.joined(separator: "\n")
+        }
+    }
+}
+
+private extension String {
+    func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
