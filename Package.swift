@@ -35,6 +35,12 @@ let package = Package(
             dependencies: ["JesterCore", "CSystemd"],
             swiftSettings: strictSettings
         ),
+        // Generated data and helpers shared by the tests and the benchmark.
+        .target(
+            name: "JesterTestSupport",
+            dependencies: ["JesterCore"],
+            swiftSettings: strictSettings + optimizedInDebug
+        ),
         .executableTarget(
             name: "jesterd",
             dependencies: ["JesterCore", "JesterSystem"],
@@ -47,22 +53,22 @@ let package = Package(
         ),
         .executableTarget(
             name: "jester-bench",
-            dependencies: ["JesterCore", "JesterSystem"],
+            dependencies: ["JesterCore", "JesterSystem", "JesterTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "JesterCoreTests",
-            dependencies: ["JesterCore"],
+            dependencies: ["JesterCore", "JesterTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "JesterSystemTests",
-            dependencies: ["JesterCore", "JesterSystem"],
+            dependencies: ["JesterCore", "JesterSystem", "JesterTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["jesterd", "jesterctl"],
+            dependencies: ["jesterd", "jesterctl", "JesterTestSupport"],
             swiftSettings: strictSettings
         ),
     ]
