@@ -27,14 +27,15 @@ public struct SyntheticRatings: Sendable {
 
         var output: [UInt8] = []
         output.reserveCapacity(ratings * 16)
-        let perUser = max(1, ratings / users)
-        var remaining = ratings
+        // Every user gets the same share, the first few one more, so the total is exact
+        // whenever it fits (ratings <= users × jokes).
+        let share = ratings / users
+        let extra = ratings % users
         var order = Array(Int32(0)..<Int32(jokes))
-        for user in 1...users where remaining > 0 {
+        for user in 1...users {
             let userVector = vector()
             let userBias = generator.nextSymmetric(3)
-            let count = user == users ? min(remaining, jokes) : min(remaining, perUser, jokes)
-            remaining -= count
+            let count = min(jokes, share + (user <= extra ? 1 : 0))
             generator.shuffle(&order)
             for joke in order.prefix(count) {
                 var value = userBias + jokeBiases[Int(joke)] + generator.nextSymmetric(3)
