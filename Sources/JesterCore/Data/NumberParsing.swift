@@ -133,7 +133,8 @@ public enum NumberParsing {
         }
     }
 
-    private static let powersOfTen: [Double] = (0...22).map { exponent in
+    /// Exact powers of ten, 10^0 through 10^22.
+    static let powersOfTen: [Double] = (0...22).map { exponent in
         var value = 1.0
         for _ in 0..<exponent { value *= 10 }
         return value

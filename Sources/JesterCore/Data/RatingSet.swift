@@ -46,10 +46,11 @@ public struct RatingSet: Sendable {
             jokeIndexes[position] = Int32(jokes.index(of: columns.jokes[position])!)
         }
 
-        // Two stable counting sorts, by joke then by user, give (user, joke) order with equal
-        // pairs in input order, so the last of each run of equal pairs is the latest rating.
-        let byJoke = Self.stableOrder(keys: jokeIndexes, keyCount: jokes.count, order: nil)
-        let order = Self.stableOrder(keys: userIndexes, keyCount: users.count, order: byJoke)
+        // Order by user (a stable counting sort, skipped when the input is already grouped by
+        // ascending user, as Jester's files are), then by joke within each user with the input
+        // position as tie-breaker, so the last of each run of equal pairs is the latest rating.
+        var order = Self.stableOrder(keys: userIndexes, keyCount: users.count)
+        Self.sortWithinUsers(&order, userIndexes: userIndexes, jokeIndexes: jokeIndexes)
 
         var entries: [RatingEntry] = []
         entries.reserveCapacity(count)
@@ -106,27 +107,69 @@ public struct RatingSet: Sendable {
         return low < slice.endIndex && Int(slice[low].joke) == joke ? slice[low].value : nil
     }
 
-    /// Positions `0..<keys.count` ordered by key, stable with respect to `order`.
-    private static func stableOrder(keys: [Int32], keyCount: Int, order: [Int32]?) -> [Int32] {
+    /// Positions `0..<keys.count` ordered by key, stable.
+    private static func stableOrder(keys: [Int32], keyCount: Int) -> [Int32] {
+        var isAscending = true
+        for position in keys.indices.dropFirst() where keys[position] < keys[position - 1] {
+            isAscending = false
+            break
+        }
+        if isAscending { return Array(0..<Int32(keys.count)) }
+
         var starts = [Int](repeating: 0, count: keyCount + 1)
         for key in keys { starts[Int(key) + 1] += 1 }
         for key in 0..<keyCount { starts[key + 1] += starts[key] }
         var result = [Int32](repeating: 0, count: keys.count)
         result.withUnsafeMutableBufferPointer { output in
-            if let order {
-                for position in order {
-                    let key = Int(keys[Int(position)])
-                    output[starts[key]] = position
-                    starts[key] += 1
-                }
-            } else {
-                for position in keys.indices {
-                    let key = Int(keys[position])
-                    output[starts[key]] = Int32(position)
-                    starts[key] += 1
-                }
+            for position in keys.indices {
+                let key = Int(keys[position])
+                output[starts[key]] = Int32(position)
+                starts[key] += 1
             }
         }
         return result
+    }
+
+    /// Sorts each user's run of positions by (joke, position); runs are short, so insertion
+    /// sort, and most are already in order.
+    private static func sortWithinUsers(_ order: inout [Int32], userIndexes: [Int32], jokeIndexes: [Int32]) {
+        order.withUnsafeMutableBufferPointer { order in
+            jokeIndexes.withUnsafeBufferPointer { jokes in
+                userIndexes.withUnsafeBufferPointer { users in
+                    func precedes(_ first: Int32, _ second: Int32) -> Bool {
+                        let firstJoke = jokes[Int(first)]
+                        let secondJoke = jokes[Int(second)]
+                        return firstJoke != secondJoke ? firstJoke < secondJoke : first < second
+                    }
+                    var runStart = 0
+                    while runStart < order.count {
+                        let user = users[Int(order[runStart])]
+                        var runEnd = runStart + 1
+                        var sorted = true
+                        while runEnd < order.count, users[Int(order[runEnd])] == user {
+                            if sorted, !precedes(order[runEnd - 1], order[runEnd]) { sorted = false }
+                            runEnd += 1
+                        }
+                        if !sorted, runEnd - runStart > 64 {
+                            // A long run in disorder: avoid insertion sort's quadratic cost.
+                            var run = Array(order[runStart..<runEnd])
+                            run.sort(by: precedes)
+                            for (offset, position) in run.enumerated() { order[runStart + offset] = position }
+                        } else if !sorted {
+                            for index in (runStart + 1)..<runEnd {
+                                let moving = order[index]
+                                var slot = index
+                                while slot > runStart, precedes(moving, order[slot - 1]) {
+                                    order[slot] = order[slot - 1]
+                                    slot -= 1
+                                }
+                                order[slot] = moving
+                            }
+                        }
+                        runStart = runEnd
+                    }
+                }
+            }
+        }
     }
 }

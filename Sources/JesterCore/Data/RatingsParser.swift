@@ -100,7 +100,19 @@ public struct RatingsParser: Sendable {
             position = 3
         }
 
+        let powers = NumberParsing.powersOfTen
         while position < end {
+            // Most lines are plain `digits blanks digits blanks decimal`: read those in one pass
+            // and leave everything else to the general line parser below.
+            if let line = Self.readPlainLine(base, from: position, end: end, endOfInput: endOfInput,
+                                             powers: powers),
+               knownJokes?.contains(line.joke) ?? true {
+                columns.append(user: line.user, joke: line.joke, value: line.value)
+                position = line.next
+                lineNumber += 1
+                continue
+            }
+
             guard let lineEnd = Self.findNewline(base, from: position, end: end) ?? (endOfInput ? end : nil)
             else { break }
             var contentEnd = lineEnd
@@ -122,6 +134,76 @@ public struct RatingsParser: Sendable {
             lineNumber += 1
         }
         return ParseProgress(consumedBytes: position, lines: lineNumber - firstLine)
+    }
+
+    /// Reads one line of the common form, or returns `nil` for anything else: more than nine
+    /// id digits, a rating with an exponent, more than 15 digits or outside -10...10, a comment,
+    /// a BOM, a partial last line, or anything malformed.
+    @inline(__always)
+    private static func readPlainLine(
+        _ base: UnsafePointer<UInt8>,
+        from start: Int,
+        end: Int,
+        endOfInput: Bool,
+        powers: [Double]
+    ) -> (user: Int32, joke: Int32, value: Float, next: Int)? {
+        var index = start
+
+        @inline(__always)
+        func readID() -> Int32? {
+            let first = index
+            var value: Int32 = 0
+            while index < end, ByteCode.isDigit(base[index]), index - first < 9 {
+                value = value &* 10 &+ Int32(base[index] &- ByteCode.zero)
+                index += 1
+            }
+            guard index > first, index == end || !ByteCode.isDigit(base[index]) else { return nil }
+            return value
+        }
+
+        @inline(__always)
+        func skipBlanks() -> Bool {
+            let first = index
+            while index < end, ByteCode.isBlank(base[index]) { index += 1 }
+            return index > first
+        }
+
+        guard let user = readID(), skipBlanks(), let joke = readID(), skipBlanks(), index < end
+        else { return nil }
+
+        let negative = base[index] == 0x2D
+        if negative { index += 1 }
+        var mantissa: Int64 = 0
+        var digits = 0
+        var decimals = 0
+        while index < end, ByteCode.isDigit(base[index]) {
+            mantissa = mantissa &* 10 &+ Int64(base[index] &- ByteCode.zero)
+            digits += 1
+            index += 1
+        }
+        if index < end, base[index] == 0x2E {
+            index += 1
+            while index < end, ByteCode.isDigit(base[index]) {
+                mantissa = mantissa &* 10 &+ Int64(base[index] &- ByteCode.zero)
+                digits += 1
+                decimals += 1
+                index += 1
+            }
+        }
+        guard digits > 0, digits <= 15 else { return nil }
+
+        _ = skipBlanks()
+        if index < end, base[index] == ByteCode.carriageReturn { index += 1 }
+        if index < end {
+            guard base[index] == ByteCode.lineFeed else { return nil }
+            index += 1
+        } else if !endOfInput {
+            return nil
+        }
+
+        let magnitude = Double(mantissa) / powers[decimals]
+        guard magnitude <= 10 else { return nil }
+        return (user, joke, Float(negative ? -magnitude : magnitude), index)
     }
 
     private enum LineOutcome {

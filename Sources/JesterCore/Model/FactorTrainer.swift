@@ -23,9 +23,14 @@ public struct FactorTrainingOptions: Sendable, Equatable {
     public init() {}
 }
 
-/// Trains a ``FactorModel`` by SGD, one rating at a time in a fresh random order every epoch.
+/// Trains a ``FactorModel`` by SGD, one rating at a time.
+///
+/// The ratings are shuffled once; every epoch then visits blocks of ``blockSize`` of them in a
+/// fresh random order. That is as good a random order for SGD and, unlike a full reshuffle of
+/// millions of entries per epoch, reads the ratings sequentially.
 public struct FactorTrainer: Sendable {
     public var options: FactorTrainingOptions
+    public static let blockSize = 2048
 
     public init(options: FactorTrainingOptions = FactorTrainingOptions()) {
         self.options = options
@@ -55,13 +60,18 @@ public struct FactorTrainer: Sendable {
         var stopping = EarlyStopping(maxEpochs: options.maxEpochs, patience: options.patience)
         var reports: [EpochReport] = []
         var learningRate = options.learningRate
+        generator.shuffle(&training)
+        var blocks = stride(from: 0, to: training.count, by: Self.blockSize).map {
+            $0..<min($0 + Self.blockSize, training.count)
+        }
         var epoch = 0
         while epoch < options.maxEpochs {
             epoch += 1
-            generator.shuffle(&training)
+            generator.shuffle(&blocks)
             let trainingRMSE = Self.runEpoch(
                 &model,
                 on: training,
+                segments: blocks,
                 learningRate: learningRate,
                 regularization: options.regularization,
                 biasRegularization: options.biasRegularization

@@ -44,13 +44,12 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         return (unit * 2 - 1) * limit
     }
 
-    /// Shuffles `values` in place (Fisher-Yates).
-    public mutating func shuffle(_ values: inout [Int32]) {
+    /// Shuffles an array in place (Fisher-Yates).
+    public mutating func shuffle<Element>(_ values: inout [Element]) {
         values.withUnsafeMutableBufferPointer { buffer in
             var index = buffer.count - 1
             while index > 0 {
-                let other = nextIndex(below: index + 1)
-                buffer.swapAt(index, other)
+                buffer.swapAt(index, nextIndex(below: index + 1))
                 index -= 1
             }
         }

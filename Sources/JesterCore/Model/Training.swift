@@ -93,16 +93,3 @@ public func rootMeanSquareError(of model: some RatingPredictor, on entries: [Rat
     }
     return (sum / Double(entries.count)).squareRoot()
 }
-
-extension SeededGenerator {
-    /// Shuffles entries in place (Fisher-Yates).
-    public mutating func shuffle(_ entries: inout [RatingEntry]) {
-        entries.withUnsafeMutableBufferPointer { buffer in
-            var index = buffer.count - 1
-            while index > 0 {
-                buffer.swapAt(index, nextIndex(below: index + 1))
-                index -= 1
-            }
-        }
-    }
-}
