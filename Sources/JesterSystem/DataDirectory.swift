@@ -79,7 +79,8 @@ public struct DataDirectory: Sendable {
             }
         }
         let ratings = RatingSet(columns, extraJokes: catalog.ids)
-        let info = DataInfo(files: names.count, linesRead: lines, rejections: rejections)
+        let info = DataInfo(files: names.count, linesRead: lines, rejections: rejections,
+                            replacedRatings: ratings.replacedCount)
         return LoadedData(catalog: catalog, ratings: ratings, info: info, ratingsFiles: names)
     }
 }

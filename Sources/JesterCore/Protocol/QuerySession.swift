@@ -83,13 +83,13 @@ public struct QuerySession: Sendable {
             guard let joke = snapshot.ratings.jokes.index(of: jokeID) else {
                 return .error(.notFound, "unknown joke \(jokeID)")
             }
-            guard snapshot.ratings.jokeCounts[joke] > 0 else {
+            guard snapshot.ratings.jokeCounts[joke] > 0, joke < snapshot.model.jokeCount else {
                 return .error(.notFound, "joke \(jokeID) has no ratings yet, so nothing is known to be like it")
             }
             let neighbours = snapshot.similarity.mostSimilar(to: joke, count: count)
             var lines: [ReplyLine] = []
             for (rank, neighbour) in neighbours.enumerated() {
-                let id = snapshot.ratings.jokes.ids[neighbour.joke]
+                let id = snapshot.ratings.jokes.id(at: neighbour.joke)
                 var fields: [(key: String, value: FieldValue)] = [
                     ("rank", .integer(rank + 1)),
                     ("joke", .integer(Int(id))),
@@ -140,7 +140,7 @@ public struct QuerySession: Sendable {
         fields += [
             ("data.files", .integer(snapshot.data.files)),
             ("data.lines", .integer(snapshot.data.linesRead)),
-            ("data.replaced", .integer(snapshot.ratings.replacedCount)),
+            ("data.replaced", .integer(snapshot.data.replacedRatings)),
             ("rejected", .integer(snapshot.data.rejections.total)),
         ]
         for (reason, count) in snapshot.data.rejections.nonZeroCounts {
