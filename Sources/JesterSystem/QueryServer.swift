@@ -14,6 +14,8 @@ public struct ServerLimits: Sendable {
     public var flushThreshold = 64 * 1024
     /// Seconds a write may block on a client that does not read before it is dropped.
     public var sendTimeout = 10.0
+    /// Which peers may use admin verbs.
+    public var admins = AdminPolicy()
 
     public init() {}
 }
@@ -131,8 +133,9 @@ public final class QueryServer: Sendable {
         }
         setSendTimeout(client)
         do {
+            let isAdmin = (try? PeerCredentials(of: client)).map(limits.admins.allows) ?? false
             try startThread { [self] in
-                serve(client)
+                serve(client, isAdmin: isAdmin)
                 closeDescriptor(client)
                 state.withLock { $0.openConnections -= 1 }
             }
@@ -143,9 +146,9 @@ public final class QueryServer: Sendable {
         }
     }
 
-    private func serve(_ client: Int32) {
+    private func serve(_ client: Int32, isAdmin: Bool) {
         var framer = LineFramer(maxLineLength: limits.maxLineLength)
-        var session = QuerySession()
+        var session = QuerySession(peerIsAdmin: isAdmin)
         var output: [UInt8] = []
         output.reserveCapacity(limits.flushThreshold + 4096)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)

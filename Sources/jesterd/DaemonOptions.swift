@@ -8,8 +8,9 @@ struct DaemonOptions {
     static let usage = """
         usage: jesterd [--data-dir DIR] [--socket PATH] [--state-dir DIR] [--model mf|seed]
                        [--seed N] [--factors K] [--epochs N] [--learning-rate X]
-                       [--regularization X] [--max-connections N] [--idle-timeout SECONDS]
-                       [--log-level LEVEL]
+                       [--regularization X] [--retrain-fraction X] [--retrain-interval SECONDS]
+                       [--save-interval SECONDS] [--admin-group GROUP] [--max-connections N]
+                       [--idle-timeout SECONDS] [--log-level LEVEL]
                jesterd --help | --version
         """
 
@@ -23,8 +24,8 @@ struct DaemonOptions {
                                   (default /var/lib/jesterd/data)
           --socket PATH           socket to listen on, unless systemd passes one
                                   (default /run/jesterd/jesterd.sock)
-          --state-dir DIR         directory for state kept across restarts
-                                  (default /var/lib/jesterd)
+          --state-dir DIR         saved model and file positions, so a restart needs no
+                                  retrain (default /var/lib/jesterd)
           --model mf|seed         mf: biased matrix factorisation (default);
                                   seed: the original notebook's network
           --seed N                training seed; the same seed gives the same model (default 1)
@@ -32,6 +33,13 @@ struct DaemonOptions {
           --epochs N              most epochs (default: mf 40 with early stopping, seed 2)
           --learning-rate X       SGD step size (default: mf 0.01, seed 0.05)
           --regularization X      mf L2 penalty on the vectors (default 0.2)
+          --retrain-fraction X    retrain in full once this share of the ratings arrived
+                                  since the last full training (default 0.05)
+          --retrain-interval SECONDS
+                                  or this long after the first new rating (default 3600)
+          --save-interval SECONDS save the state at most this often (default 60)
+          --admin-group GROUP     members may use admin verbs (rate, retrain, snapshot);
+                                  root and jesterd's own user always may
           --max-connections N     open connections at once (default 256)
           --idle-timeout SECONDS  close connections silent this long (default 60)
           --log-level LEVEL       trace, debug, info, notice, warning, error or critical
@@ -45,6 +53,8 @@ struct DaemonOptions {
     var stateDirectory = "/var/lib/jesterd"
     var model = ModelConfiguration()
     var limits = ServerLimits()
+    var live = LiveSettings()
+    var adminGroup: String?
     var logLevel = LogLevel.info
     var action = Action.run
 
@@ -98,6 +108,14 @@ struct DaemonOptions {
                 options.model.seedNetwork.learningRate = rate
             case "--regularization":
                 options.model.factor.regularization = Float(try number(name, try value(), in: 0...100, integer: false))
+            case "--retrain-fraction":
+                options.live.retrainFraction = try number(name, try value(), in: 1e-6...1000, integer: false)
+            case "--retrain-interval":
+                options.live.retrainInterval = try number(name, try value(), in: 0.001...31_536_000, integer: false)
+            case "--save-interval":
+                options.live.saveInterval = try number(name, try value(), in: 0.001...31_536_000, integer: false)
+            case "--admin-group":
+                options.adminGroup = try value()
             case "--max-connections": options.limits.maxConnections = Int(try number(name, try value(), in: 1...65_536))
             case "--idle-timeout":
                 options.limits.idleTimeout = try number(name, try value(), in: 0.001...86_400, integer: false)

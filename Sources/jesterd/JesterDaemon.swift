@@ -60,6 +60,15 @@ enum JesterDaemon {
             return .noInput
         }
 
+        var limits = options.limits
+        if let group = options.adminGroup {
+            guard let groupID = AdminPolicy.groupID(named: group) else {
+                logger.critical("no such group for --admin-group", [("group", group)])
+                return .usage
+            }
+            limits.admins.adminGroup = groupID
+        }
+
         let listener: UnixListener
         do {
             listener = try makeListener(options, logger: logger)
@@ -69,17 +78,38 @@ enum JesterDaemon {
             return .osError
         }
 
+        // The watch starts before the first read, so no line appended meanwhile is missed.
+        let watcher: DirectoryWatcher
+        do {
+            watcher = try DirectoryWatcher(path: options.dataDirectory)
+            try watcher.start()
+        } catch {
+            logger.critical("cannot watch the data directory", [("error", error.description)])
+            listener.close()
+            return .osError
+        }
+
         let snapshots = SnapshotBox()
+        let service = LiveService(
+            directory: directory,
+            stateDirectory: options.stateDirectory,
+            configuration: options.model,
+            settings: options.live,
+            snapshots: snapshots,
+            logger: logger
+        )
+        let actions = LiveAdminActions(service: service, inbox: InboxWriter(directory: options.dataDirectory),
+                                       logger: logger)
         let server: QueryServer
         do {
             server = try QueryServer(
                 listener: listener,
-                limits: options.limits,
+                limits: limits,
                 snapshots: snapshots,
                 logger: logger
             ) {
                 QueryContext(now: monotonicSeconds(), startedAt: started,
-                             daemonVersion: DaemonOptions.version, phase: "")
+                             daemonVersion: DaemonOptions.version, phase: "", actions: actions)
             }
             try server.start()
         } catch {
@@ -89,13 +119,32 @@ enum JesterDaemon {
         }
         logger.info("listening", [("socket", listener.ownedPath ?? "passed by systemd")])
 
-        // Two tasks: loading and training, which ends with nil once a model is served, and
-        // waiting for a stop signal. The first exit code either produces ends the daemon; a
-        // training run still in progress on its thread ends with the process.
-        let service = ModelService(snapshots: snapshots, logger: logger)
+        // Three tasks: serving the model (first training or saved state, then directory events),
+        // a once-a-second tick, and waiting for a stop signal. A stop signal or a failure to
+        // get a first model ends the daemon.
         return await withTaskGroup(of: ExitCode?.self) { group -> ExitCode in
             group.addTask {
-                await loadAndTrain(directory, options: options, service: service, logger: logger)
+                do {
+                    try await service.start()
+                } catch {
+                    logger.critical("no model to serve", [("error", "\(error)")])
+                    return .software
+                }
+                if let snapshot = snapshots.current {
+                    Systemd.notify("READY=1\nSTATUS=\(statusLine(snapshot))")
+                }
+                for await event in watcher.events {
+                    logger.debug("directory event", [("event", "\(event)")])
+                    await service.handle(event)
+                }
+                return nil
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    await service.tick()
+                }
+                return nil
             }
             group.addTask {
                 await waitForStopSignal(signals, logger: logger)
@@ -109,6 +158,8 @@ enum JesterDaemon {
             }
             Systemd.notify("STOPPING=1")
             server.stop()
+            watcher.stop()
+            if code == .success { await service.saveState() }
             logger.info("stopped")
             exit(code.rawValue)
         }
@@ -125,66 +176,11 @@ enum JesterDaemon {
         }
     }
 
-    /// Returns an exit code when jesterd cannot go on, `nil` once a model is served.
-    private static func loadAndTrain(
-        _ directory: DataDirectory,
-        options: DaemonOptions,
-        service: ModelService,
-        logger: Logger
-    ) async -> ExitCode? {
-        let loadStarted = monotonicSeconds()
-        let data: LoadedData
-        do {
-            data = try directory.load()
-        } catch {
-            logger.critical("cannot load the data directory", [("error", error.description)])
-            return .noInput
-        }
-        logger.info("data loaded", [
-            ("files", "\(data.info.files)"),
-            ("lines", "\(data.info.linesRead)"),
-            ("ratings", "\(data.ratings.count)"),
-            ("users", "\(data.ratings.users.count)"),
-            ("jokes", "\(data.ratings.jokes.count)"),
-            ("jokes.texts", "\(data.catalog.count)"),
-            ("seconds", ReplyText.fixed(monotonicSeconds() - loadStarted, decimals: 3)),
-        ])
-        logRejections(data.info.rejections, logger: logger)
-
-        do {
-            let snapshot = try await service.train(data, configuration: options.model)
-            Systemd.notify("READY=1\nSTATUS=\(statusLine(snapshot))")
-        } catch {
-            logger.critical("training failed", [("error", error.description)])
-            return .software
-        }
-        return nil
-    }
-
     private static func makeListener(_ options: DaemonOptions, logger: Logger) throws(SocketError) -> UnixListener {
         if let passed = Systemd.listenDescriptors().first(where: Systemd.isListeningUnixStream) {
             return UnixListener(adopting: passed)
         }
         return try UnixListener(path: options.socketPath, mode: 0o660)
-    }
-
-    private static func logRejections(_ rejections: RejectionTally, logger: Logger) {
-        guard rejections.total > 0 else { return }
-        for sample in rejections.samples {
-            logger.warning("ratings line skipped", [
-                ("file", sample.file),
-                ("line", "\(sample.line)"),
-                ("reason", sample.reason.name),
-            ])
-        }
-        var fields: [LogField] = [("rejected", "\(rejections.total)")]
-        for (reason, count) in rejections.nonZeroCounts {
-            fields.append(("rejected.\(reason.name)", "\(count)"))
-        }
-        let message = rejections.total > rejections.samples.count
-            ? "ratings lines skipped in all (only the first \(rejections.samples.count) are listed)"
-            : "ratings lines skipped in all"
-        logger.warning(message, fields)
     }
 
     private static func statusLine(_ snapshot: ModelSnapshot) -> String {

@@ -11,6 +11,32 @@ public struct IDDirectory: Sendable {
         self.base = base
     }
 
+    /// A directory whose first `baseCount` ids are ascending and the rest were added later.
+    init(ids: [Int32], baseCount: Int) throws(DecodingError) {
+        let baseIDs = Array(ids[0..<baseCount])
+        guard zip(baseIDs, baseIDs.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw .inconsistent("base ids not ascending")
+        }
+        base = IDIndex(sortedUnique: baseIDs)
+        for id in ids[baseCount...] {
+            guard index(of: id) == nil else { throw .inconsistent("duplicate id \(id)") }
+            addedIndexes[id] = Int32(count)
+            addedIDs.append(id)
+        }
+    }
+
+    func write(to writer: inout ByteWriter) {
+        writer.write(UInt64(base.count))
+        writer.write(array: ids)
+    }
+
+    init(reading reader: inout ByteReader) throws(DecodingError) {
+        let baseCount = Int(try reader.read(UInt64.self))
+        let ids = try reader.readArray(of: Int32.self)
+        guard baseCount <= ids.count else { throw .inconsistent("base count beyond ids") }
+        try self.init(ids: ids, baseCount: baseCount)
+    }
+
     public var count: Int { base.count + addedIDs.count }
 
     @inline(__always)

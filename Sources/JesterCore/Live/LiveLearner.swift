@@ -33,8 +33,14 @@ public struct LiveLearner: Sendable {
     public private(set) var learnedCount = 0
 
     public init(ratings: RatingSet, model: any RatingModel, settings: FoldInSettings) {
-        self.ratings = LiveRatings(ratings)
+        self.init(ratings: LiveRatings(ratings), model: model, settings: settings)
+    }
+
+    /// A learner resuming from a saved store and model.
+    public init(ratings: LiveRatings, model: any RatingModel, settings: FoldInSettings, learnedCount: Int = 0) {
+        self.ratings = ratings
         self.settings = settings
+        self.learnedCount = learnedCount
         if let factors = model as? FactorModel {
             factorModel = LiveFactorModel(factors)
             fixedModel = nil

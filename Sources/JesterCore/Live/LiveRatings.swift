@@ -40,13 +40,76 @@ public struct LiveRatings: Sendable {
             smallJokeRaters[joke] = []
         }
         if !smallJokeRaters.isEmpty {
-            for entry in ratings.entries where smallJokeRaters[Int(entry.joke)] != nil {
+            let isSmall = (0..<ratings.jokes.count).map { smallJokeRaters[$0] != nil }
+            for entry in ratings.entries where isSmall[Int(entry.joke)] {
                 smallJokeRaters[Int(entry.joke)]!.append((entry.user, entry.value))
             }
         }
     }
 
     public var globalMean: Double { count > 0 ? sum / Double(count) : 0 }
+
+    /// Writes the store: both directories, then every user's ratings.
+    func write(to writer: inout ByteWriter) {
+        users.write(to: &writer)
+        jokes.write(to: &writer)
+        writer.write(UInt64(smallJokeLimit))
+        var starts: [Int32] = [0]
+        var jokeIndexes: [Int32] = []
+        var values: [Float] = []
+        jokeIndexes.reserveCapacity(count)
+        values.reserveCapacity(count)
+        starts.reserveCapacity(byUser.count + 1)
+        for list in byUser {
+            for rating in list {
+                jokeIndexes.append(rating.joke)
+                values.append(rating.value)
+            }
+            starts.append(Int32(jokeIndexes.count))
+        }
+        writer.write(array: starts)
+        writer.write(array: jokeIndexes)
+        writer.write(array: values)
+    }
+
+    /// Reads a store written by ``write(to:)``, recomputing the per-joke totals.
+    init(reading reader: inout ByteReader) throws(DecodingError) {
+        let users = try IDDirectory(reading: &reader)
+        let jokes = try IDDirectory(reading: &reader)
+        self.users = users
+        self.jokes = jokes
+        smallJokeLimit = Int(try reader.read(UInt64.self))
+        let starts = try reader.readArray(of: Int32.self)
+        let jokeIndexes = try reader.readArray(of: Int32.self)
+        let values = try reader.readArray(of: Float.self)
+        guard starts.count == users.count + 1, starts.first == 0, Int(starts.last!) == jokeIndexes.count,
+              jokeIndexes.count == values.count,
+              zip(starts, starts.dropFirst()).allSatisfy({ $0 <= $1 }),
+              jokeIndexes.allSatisfy({ $0 >= 0 && Int($0) < jokes.count })
+        else { throw .inconsistent("rating lists do not match the directories") }
+
+        byUser = PagedArray((0..<users.count).lazy.map { user in
+            (Int(starts[user])..<Int(starts[user + 1])).map { JokeRating(joke: jokeIndexes[$0], value: values[$0]) }
+        })
+        jokeCounts = [Int32](repeating: 0, count: jokes.count)
+        jokeSums = [Double](repeating: 0, count: jokes.count)
+        sum = 0
+        for (joke, value) in zip(jokeIndexes, values) {
+            jokeCounts[Int(joke)] += 1
+            jokeSums[Int(joke)] += Double(value)
+            sum += Double(value)
+        }
+        count = values.count
+        for joke in 0..<jokes.count where jokeCounts[joke] <= smallJokeLimit {
+            smallJokeRaters[joke] = []
+        }
+        let isSmall = (0..<jokes.count).map { smallJokeRaters[$0] != nil }
+        for user in 0..<users.count {
+            for position in Int(starts[user])..<Int(starts[user + 1]) where isSmall[Int(jokeIndexes[position])] {
+                smallJokeRaters[Int(jokeIndexes[position])]!.append((Int32(user), values[position]))
+            }
+        }
+    }
 
     /// What ``upsert(userID:jokeID:value:)`` did.
     public struct Change: Sendable, Equatable {

@@ -12,9 +12,13 @@ public struct TrainingInfo: Sendable, Equatable {
     public var seconds: Double
     /// When training finished, on the caller's monotonic clock, in seconds.
     public var finishedAt: Double
+    /// When training finished, in seconds since 1970, so that a restarted daemon knows the age.
+    public var finishedAtWallClock: Double
 
     public init(kind: ModelKind, dimension: Int, epochs: Int, bestEpoch: Int, validationRMSE: Double?,
-                trainingCount: Int, validationCount: Int, seconds: Double, finishedAt: Double) {
+                trainingCount: Int, validationCount: Int, seconds: Double, finishedAt: Double,
+                finishedAtWallClock: Double = 0) {
+        self.finishedAtWallClock = finishedAtWallClock
         self.kind = kind
         self.dimension = dimension
         self.epochs = epochs

@@ -7,13 +7,27 @@ public struct QueryContext: Sendable {
     public var daemonVersion: String
     /// What the daemon is doing when there is no model yet, for `status` (`loading`, `training`).
     public var phase: String
+    /// Carries out admin verbs; `nil` where there is nobody to carry them out.
+    public var actions: (any AdminActions)?
 
-    public init(now: Double, startedAt: Double, daemonVersion: String, phase: String) {
+    public init(now: Double, startedAt: Double, daemonVersion: String, phase: String,
+                actions: (any AdminActions)? = nil) {
         self.now = now
         self.startedAt = startedAt
         self.daemonVersion = daemonVersion
         self.phase = phase
+        self.actions = actions
     }
+}
+
+/// The side effects of admin verbs, supplied by the daemon. Each call blocks until done.
+public protocol AdminActions: Sendable {
+    /// Appends a rating to the inbox ratings file durably.
+    func rate(user: Int32, joke: Int32, rating: Double) -> Reply
+    /// Retrains in full and answers when the new model is in, or was rejected.
+    func retrain() -> Reply
+    /// Saves the state now.
+    func saveState() -> Reply
 }
 
 /// One connection's conversation: parses request lines and answers them from a snapshot.
@@ -24,8 +38,12 @@ public struct QuerySession: Sendable {
     public static let protocolVersion = 1
 
     public private(set) var format: ReplyFormat = .text
+    /// Whether the peer may use admin verbs, as the server decided from its credentials.
+    public let peerIsAdmin: Bool
 
-    public init() {}
+    public init(peerIsAdmin: Bool = false) {
+        self.peerIsAdmin = peerIsAdmin
+    }
 
     /// Answers one request line, written without its line end.
     public mutating func respond(
@@ -59,11 +77,33 @@ public struct QuerySession: Sendable {
             return Self.help(verb)
         case .status:
             return Self.status(snapshot, context)
+        case .rate, .retrain, .snapshot:
+            return administer(request, snapshot: snapshot, context: context)
         case .predict, .similar, .joke:
             guard let snapshot else {
                 return .error(.notReady, "no model yet: jesterd is \(context.phase); retry shortly")
             }
             return Self.answer(request, from: snapshot)
+        }
+    }
+
+    private func administer(_ request: Request, snapshot: ModelSnapshot?, context: QueryContext) -> Reply {
+        guard peerIsAdmin else {
+            return .error(.forbidden, "admin verb: connect as root, as jesterd's user or as a member of its admin group")
+        }
+        guard let actions = context.actions else {
+            return .error(.notReady, "admin verbs are not available")
+        }
+        switch request {
+        case .rate(let user, let joke, let rating):
+            if let snapshot, snapshot.catalog.count > 0, snapshot.catalog.text(of: joke) == nil {
+                return .error(.notFound, "unknown joke \(joke): add it to jester_items.dat first")
+            }
+            return actions.rate(user: user, joke: joke, rating: rating)
+        case .retrain:
+            return actions.retrain()
+        default:
+            return actions.saveState()
         }
     }
 
@@ -146,7 +186,24 @@ public struct QuerySession: Sendable {
         for (reason, count) in snapshot.data.rejections.nonZeroCounts {
             fields.append(("rejected.\(reason.name)", .integer(count)))
         }
-        return Reply(.ok, fields)
+        let live = snapshot.live
+        fields += [
+            ("learned.since-retrain", .integer(live.learnedSinceRetrain)),
+            ("pending.bytes", .integer(live.files.reduce(0) { $0 + $1.pendingBytes })),
+            ("retrains.rejected", .integer(live.rejectedRetrains)),
+        ]
+        if let reason = live.lastRejection { fields.append(("retrains.last-rejection", .text(reason))) }
+        // One line per ratings file, then the summary line last.
+        var lines = live.files.map { file in
+            ReplyLine([
+                ("file", .word(file.name)),
+                ("offset", .integer(file.offset)),
+                ("size", .integer(file.size)),
+                ("pending", .integer(file.pendingBytes)),
+            ])
+        }
+        lines.append(ReplyLine(fields))
+        return Reply(.ok, lines: lines)
     }
 
     private static func help(_ verb: String?) -> Reply {
