@@ -4,10 +4,14 @@ public struct FoldInSettings: Sendable, Equatable {
     public var regularization: Float
     /// L2 penalty per rating on biases, as in training.
     public var biasRegularization: Float
+    /// Ratings' worth of penalty added to every solve, so a user with one or two ratings is
+    /// not fitted to them exactly.
+    public var priorRatings: Float
 
-    public init(regularization: Float, biasRegularization: Float) {
+    public init(regularization: Float, biasRegularization: Float, priorRatings: Float = 5) {
         self.regularization = regularization
         self.biasRegularization = biasRegularization
+        self.priorRatings = priorRatings
     }
 
     public init(_ options: FactorTrainingOptions) {
@@ -19,7 +23,8 @@ public struct FoldInSettings: Sendable, Equatable {
 ///
 /// With the `mf` model, a new rating re-solves the user's bias and vector exactly with every
 /// joke fixed: a ridge regression on the user's ratings, with the per-rating penalties SGD
-/// used, so a solved user sits where training would have put them. The joke is re-solved the
+/// used (counted for ``FoldInSettings/priorRatings`` more ratings than there are), so a solved
+/// user sits about where training would have put them. The joke is re-solved the
 /// same way, users fixed, when it has at most ``LiveRatings/smallJokeLimit`` ratings; a joke
 /// with more keeps its vector until the next full retrain, where one rating moves it little.
 /// The `seed` network is not folded into: new ratings are stored and counted, a new user is
@@ -88,7 +93,7 @@ public struct LiveLearner: Sendable {
             let target = Double(rating.value) - Double(model.globalMean) - Double(model.jokeBias[joke])
             system.add(model.jokeVector(joke), target: target)
         }
-        let count = Double(list.count)
+        let count = Double(list.count) + Double(settings.priorRatings)
         system.addPenalty(weights: Double(settings.regularization) * count,
                           bias: Double(settings.biasRegularization) * count)
         guard let solution = system.solve() else { return }
@@ -103,7 +108,7 @@ public struct LiveLearner: Sendable {
             let target = Double(rater.value) - Double(model.globalMean) - Double(model.userBias[user])
             system.add(model.userVector(user), target: target)
         }
-        let count = Double(raters.count)
+        let count = Double(raters.count) + Double(settings.priorRatings)
         system.addPenalty(weights: Double(settings.regularization) * count,
                           bias: Double(settings.biasRegularization) * count)
         guard let solution = system.solve() else { return }
