@@ -11,6 +11,7 @@ struct DaemonOptions {
                        [--regularization X] [--retrain-fraction X] [--retrain-interval SECONDS]
                        [--save-interval SECONDS] [--admin-group GROUP] [--max-connections N]
                        [--idle-timeout SECONDS] [--log-level LEVEL]
+               jesterd evaluate [OPTIONS]   (see jesterd evaluate --help)
                jesterd --help | --version
         """
 

@@ -19,9 +19,14 @@ enum JesterDaemon {
         let signals = SignalEvents([SIGTERM, SIGINT, SIGHUP])
         signal(SIGPIPE, SIG_IGN)
 
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "evaluate" {
+            exit(EvaluateCommand.main(Array(arguments.dropFirst())).rawValue)
+        }
+
         let options: DaemonOptions
         do {
-            options = try DaemonOptions.parse(Array(CommandLine.arguments.dropFirst()))
+            options = try DaemonOptions.parse(arguments)
         } catch {
             printError("jesterd: \(error.message)\n\(DaemonOptions.usage)\n")
             exit(ExitCode.usage.rawValue)

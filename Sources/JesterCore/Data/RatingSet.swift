@@ -88,6 +88,35 @@ public struct RatingSet: Sendable {
         self.replacedCount = count - entries.count
     }
 
+    /// A store over entries that already carry indexes into `users` and `jokes`, grouped by
+    /// user and ordered by joke within a user, such as a subset of another store's entries.
+    ///
+    /// - Important: The entries must be so ordered, with every index in range.
+    public init(indexedEntries entries: [RatingEntry], users: IDIndex, jokes: IDIndex) {
+        var userStarts = [Int32](repeating: 0, count: users.count + 1)
+        var jokeCounts = [Int32](repeating: 0, count: jokes.count)
+        var jokeSums = [Double](repeating: 0, count: jokes.count)
+        var total = 0.0
+        for entry in entries {
+            userStarts[Int(entry.user) + 1] += 1
+            jokeCounts[Int(entry.joke)] += 1
+            jokeSums[Int(entry.joke)] += Double(entry.value)
+            total += Double(entry.value)
+        }
+        for user in 0..<users.count {
+            userStarts[user + 1] += userStarts[user]
+        }
+
+        self.users = users
+        self.jokes = jokes
+        self.entries = entries
+        self.userStarts = userStarts
+        self.jokeCounts = jokeCounts
+        self.jokeSums = jokeSums
+        self.globalMean = entries.isEmpty ? 0 : total / Double(entries.count)
+        self.replacedCount = 0
+    }
+
     public var count: Int { entries.count }
 
     /// The entries of one user, ordered by joke index.

@@ -3,15 +3,20 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var kind: ModelKind = .mf
     public var factor = FactorTrainingOptions()
     public var seedNetwork = SeedTrainingOptions()
+    public var implicitFactor = ImplicitFactorTrainingOptions()
+    public var neighbour = NeighbourTrainingOptions()
+    public var blend = BlendTrainingOptions()
 
     public init() {}
 
     /// The seed of whichever model is chosen.
     public var seed: UInt64 {
-        get { kind == .mf ? factor.seed : seedNetwork.seed }
+        get { kind == .seed ? seedNetwork.seed : factor.seed }
         set {
             factor.seed = newValue
             seedNetwork.seed = newValue
+            implicitFactor.seed = newValue
+            blend.seed = newValue
         }
     }
 }
@@ -25,6 +30,17 @@ public struct TrainedModel: Sendable {
     public var trainingCount: Int
     public var validationCount: Int
 
+    /// A model fitted in one pass, without epochs or a validation slice.
+    init(fixed model: any RatingModel, trainingCount: Int, validationRMSE: Double? = nil,
+         validationCount: Int = 0) {
+        self.model = model
+        epochs = []
+        bestEpoch = 0
+        self.validationRMSE = validationRMSE
+        self.trainingCount = trainingCount
+        self.validationCount = validationCount
+    }
+
     init<Model: RatingModel>(_ outcome: TrainingOutcome<Model>) {
         model = outcome.model
         epochs = outcome.epochs
@@ -36,13 +52,18 @@ public struct TrainedModel: Sendable {
 
     /// The vector dimension of the model.
     public var dimension: Int {
-        (model as? FactorModel)?.factors ?? SeedNetwork.embeddingSize
+        model.jokeCount > 0 ? model.similarityVector(joke: 0).count : 0
     }
 
     /// Whether every parameter is finite.
     public var isFinite: Bool {
         if let factors = model as? FactorModel { return factors.isFinite }
         if let network = model as? SeedNetwork { return network.isFinite }
+        if let implicit = model as? ImplicitFactorModel { return implicit.isFinite }
+        if let blend = model as? BlendModel {
+            return blend.weights.allSatisfy(\.isFinite) && blend.intercept.isFinite
+                && blend.members.allSatisfy { TrainedModel(fixed: $0, trainingCount: 0).isFinite }
+        }
         return true
     }
 }
@@ -55,6 +76,12 @@ extension ModelConfiguration {
         switch kind {
         case .mf: TrainedModel(FactorTrainer(options: factor).train(on: ratings, progress: progress))
         case .seed: TrainedModel(SeedTrainer(options: seedNetwork).train(on: ratings, progress: progress))
+        case .svdpp:
+            TrainedModel(ImplicitFactorTrainer(options: implicitFactor).train(on: ratings, progress: progress))
+        case .knn:
+            TrainedModel(fixed: NeighbourModel.train(on: ratings, options: neighbour),
+                         trainingCount: ratings.count)
+        case .blend: BlendTrainer(configuration: self).train(on: ratings, progress: progress)
         }
     }
 }

@@ -4,6 +4,12 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case mf
     /// The original notebook's network: tanh embeddings, a dense tanh layer per side.
     case seed
+    /// Matrix factorisation with implicit feedback from which jokes a user rated (SVD++).
+    case svdpp
+    /// Item-based neighbourhood with baseline correction.
+    case knn
+    /// A least-squares blend of `mf`, `svdpp` and `knn`, fitted on a validation slice.
+    case blend
 }
 
 /// Anything that predicts ratings for dense user and joke indexes.
