@@ -107,6 +107,7 @@ extension ModelConfiguration {
         case "knn.shrinkage": neighbour.shrinkage = number
         case "knn.user-penalty": neighbour.userPenalty = number
         case "knn.joke-penalty": neighbour.jokePenalty = number
+        case "regression.penalty": regression.penalty = number
         case "blend.validation-fraction": blend.validationFraction = number
         default: throw DaemonOptions.UsageError(message: "unknown training option \(key)")
         }

@@ -32,14 +32,16 @@ struct EvaluateCommand {
           --split per-user   hold out 3 ratings of every user who has at least 10
           --seed N           seed of the split and of training (default 20261203)
           --models LIST      comma-separated, from global-mean, joke-mean,
-                             user-joke-bias, mf, seed, svdpp, knn, blend (default all)
+                             user-joke-bias, mf, seed, svdpp, knn, regression, blend
+                             (default all)
           --set M.O=V        a training option, such as svdpp.factors=64; see below
           --json             print JSON instead of a table
 
         Options for --set: mf and svdpp take factors, learning-rate, decay,
         regularization, bias-regularization, epochs and validation-fraction; svdpp also
         implicit-regularization; knn takes neighbours, shrinkage, user-penalty and
-        joke-penalty; blend takes validation-fraction and members (mf+svdpp+knn).
+        joke-penalty; regression takes penalty; blend takes validation-fraction and
+        members (default svdpp+mf+regression+knn).
         """
 
     var ratingsPath: String?

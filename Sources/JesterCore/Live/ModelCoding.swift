@@ -19,7 +19,7 @@ enum ModelCoding {
                 writer.write(array: layer.weights)
                 writer.write(array: [layer.bias])
             }
-        } else {
+        } else if !writeOther(model, to: &writer) {
             preconditionFailure("no encoding for \(type(of: model))")
         }
     }
@@ -58,8 +58,8 @@ enum ModelCoding {
             }
             return SeedNetwork(userEmbeddings: users, jokeEmbeddings: jokes,
                                userLayer: layers[0], jokeLayer: layers[1])
-        case let kind:
-            throw .inconsistent("model kind \(kind)")
+        case let code:
+            return try readOther(code: code, &reader)
         }
     }
 }

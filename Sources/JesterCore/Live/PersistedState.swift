@@ -119,7 +119,7 @@ public struct PersistedState: Sendable {
     }
 
     private func writeTraining(_ writer: inout ByteWriter) {
-        writer.write(UInt8(training.kind == .mf ? 0 : 1))
+        writer.write(ModelCoding.code(of: training.kind))
         writer.write(UInt32(training.dimension))
         writer.write(UInt32(training.epochs))
         writer.write(UInt32(training.bestEpoch))
@@ -131,7 +131,7 @@ public struct PersistedState: Sendable {
     }
 
     private static func readTraining(_ reader: inout ByteReader) throws(DecodingError) -> TrainingInfo {
-        let kind: ModelKind = try reader.read(UInt8.self) == 0 ? .mf : .seed
+        let kind = ModelCoding.kind(ofCode: try reader.read(UInt8.self))
         let dimension = Int(try reader.read(UInt32.self))
         let epochs = Int(try reader.read(UInt32.self))
         let bestEpoch = Int(try reader.read(UInt32.self))

@@ -3,7 +3,7 @@ public struct BlendTrainingOptions: Sendable, Equatable {
     /// Share of the ratings held out from every member to fit the blend weights on.
     public var validationFraction = 0.04
     /// The members, in order; the first one's vectors answer "similar jokes".
-    public var members: [ModelKind] = [.svdpp, .mf, .knn]
+    public var members: [ModelKind] = [.svdpp, .mf, .regression, .knn]
     public var seed: UInt64 = 1
 
     public init() {}

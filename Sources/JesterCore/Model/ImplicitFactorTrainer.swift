@@ -4,9 +4,9 @@ public struct ImplicitFactorTrainingOptions: Sendable, Equatable {
     public var learningRate: Float = 0.005
     public var learningRateDecay: Float = 0.92
     /// L2 penalty on the free user vectors and the joke vectors.
-    public var regularization: Float = 0.1
+    public var regularization: Float = 0.2
     /// L2 penalty on the implicit joke vectors, applied once per user visit.
-    public var implicitRegularization: Float = 0.1
+    public var implicitRegularization: Float = 0.3
     public var biasRegularization: Float = 0.02
     public var maxEpochs = 30
     public var patience = 2

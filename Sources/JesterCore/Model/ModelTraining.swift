@@ -5,6 +5,7 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var seedNetwork = SeedTrainingOptions()
     public var implicitFactor = ImplicitFactorTrainingOptions()
     public var neighbour = NeighbourTrainingOptions()
+    public var regression = ItemRegressionOptions()
     public var blend = BlendTrainingOptions()
 
     public init() {}
@@ -80,6 +81,9 @@ extension ModelConfiguration {
             TrainedModel(ImplicitFactorTrainer(options: implicitFactor).train(on: ratings, progress: progress))
         case .knn:
             TrainedModel(fixed: NeighbourModel.train(on: ratings, options: neighbour),
+                         trainingCount: ratings.count)
+        case .regression:
+            TrainedModel(fixed: ItemRegressionModel.train(on: ratings, options: regression),
                          trainingCount: ratings.count)
         case .blend: BlendTrainer(configuration: self).train(on: ratings, progress: progress)
         }

@@ -8,7 +8,9 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case svdpp
     /// Item-based neighbourhood with baseline correction.
     case knn
-    /// A least-squares blend of `mf`, `svdpp` and `knn`, fitted on a validation slice.
+    /// Item-to-item linear regression on baseline residuals, in closed form.
+    case regression
+    /// A least-squares blend of other kinds, fitted on a validation slice.
     case blend
 }
 
