@@ -1,0 +1,33 @@
+import Glibc
+import JesterCore
+
+/// The first users of the bundled Dataset 1 ratings, split at random, for quality tests.
+enum RealDataSlice {
+    static let split: EvaluationSplit = {
+        let root = String(#filePath.split(separator: "/").dropLast(3).joined(separator: "/"))
+        let path = "/" + root + "/data/ratings-ds1.dat"
+        let bytes = readFile(path)
+        var columns = RatingColumns()
+        var rejections = RejectionTally(sampleLimit: 0)
+        RatingsParser().parse(bytes, source: path, into: &columns, rejections: &rejections)
+        var slice = RatingColumns()
+        for position in 0..<columns.count where columns.users[position] < 104_000 {
+            slice.append(user: columns.users[position], joke: columns.jokes[position],
+                         value: columns.values[position])
+        }
+        return EvaluationSplit(slice, rule: .random)
+    }()
+
+    private static func readFile(_ path: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        guard let file = fopen(path, "rb") else { return bytes }
+        defer { fclose(file) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        return bytes
+    }
+}
