@@ -66,6 +66,12 @@ let package = Package(
             dependencies: ["JesterCore", "JesterSystem", "JesterTestSupport"],
             swiftSettings: strictSettings
         ),
+        // Plays the service manager: notify socket, socket activation, units, install tree.
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["jesterd", "jesterctl", "JesterCore", "JesterSystem", "JesterTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["jesterd", "jesterctl", "JesterTestSupport"],

@@ -10,6 +10,7 @@ enum ExitCode: Int32 {
     case software = 70
     case osError = 71
     case unavailable = 69
+    case configuration = 78
 }
 
 @main
@@ -19,14 +20,14 @@ enum JesterDaemon {
         let signals = SignalEvents([SIGTERM, SIGINT, SIGHUP])
         signal(SIGPIPE, SIG_IGN)
 
-        let options: DaemonOptions
+        let arguments: DaemonOptions.Arguments
         do {
-            options = try DaemonOptions.parse(Array(CommandLine.arguments.dropFirst()))
+            arguments = try DaemonOptions.parse(Array(CommandLine.arguments.dropFirst()))
         } catch {
             printError("jesterd: \(error.message)\n\(DaemonOptions.usage)\n")
             exit(ExitCode.usage.rawValue)
         }
-        switch options.action {
+        switch arguments.action {
         case .help:
             print(DaemonOptions.help)
             exit(ExitCode.success.rawValue)
@@ -35,6 +36,14 @@ enum JesterDaemon {
             exit(ExitCode.success.rawValue)
         case .run:
             break
+        }
+
+        let options: DaemonOptions
+        do {
+            options = try DaemonOptions.load(arguments)
+        } catch {
+            printError("jesterd: \(error)\n")
+            exit(ExitCode.configuration.rawValue)
         }
 
         let logger = Logger(identifier: "jesterd", threshold: options.logLevel)
