@@ -28,7 +28,13 @@ public actor ModelService {
     }
 
     /// Trains a model on loaded data and publishes it.
-    public func train(_ data: LoadedData, configuration: ModelConfiguration) async throws(ModelServiceError) -> ModelSnapshot {
+    ///
+    /// - Parameter onEpoch: Called on the training thread after every epoch.
+    public func train(
+        _ data: LoadedData,
+        configuration: ModelConfiguration,
+        onEpoch: (@Sendable (EpochReport) -> Void)? = nil
+    ) async throws(ModelServiceError) -> ModelSnapshot {
         if snapshots.current == nil { snapshots.setPhase("training") }
         let logger = self.logger
         let started = monotonicSeconds()
@@ -51,6 +57,7 @@ public actor ModelService {
                         fields.append(("validation.rmse", ReplyText.fixed(rmse, decimals: 4)))
                     }
                     logger.info("epoch finished", fields)
+                    onEpoch?(report)
                 }
             }
         } catch { throw .noThread(error) }

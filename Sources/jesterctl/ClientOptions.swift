@@ -10,6 +10,7 @@ struct ClientOptions {
                jesterctl [--socket PATH] [--json] similar JOKE [N]
                jesterctl [--socket PATH] [--json] joke JOKE
                jesterctl [--socket PATH] [--json] status | ping | version | help
+               jesterctl [--socket PATH] [--json] reload
                jesterctl --help | --version
         """
 
@@ -25,6 +26,9 @@ struct ClientOptions {
           ping                check that jesterd answers
           version             versions of jesterctl, jesterd and the protocol
           help                the verbs jesterd answers
+          reload              make jesterd reread its configuration and retrain on its
+                              data directory, and wait until it has (root, jesterd's user
+                              or the admin group only)
 
           --socket PATH       jesterd's socket (default $JESTERD_SOCKET, else \(defaultSocket))
           --json              print each reply line as a JSON object
@@ -92,7 +96,7 @@ struct ClientOptions {
         case "predict": try expect(["USER", "JOKE"])
         case "similar": try expect(["JOKE", "[N]"], optional: 1)
         case "joke": try expect(["JOKE"])
-        case "status", "ping", "version", "help": try expect([])
+        case "status", "ping", "version", "help", "reload": try expect([])
         default: throw UsageError(message: "unknown command \(command)")
         }
         options.request = ([command] + values).joined(separator: " ")

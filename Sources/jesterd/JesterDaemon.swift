@@ -46,18 +46,45 @@ enum JesterDaemon {
             exit(ExitCode.configuration.rawValue)
         }
 
-        let logger = Logger(identifier: "jesterd", threshold: options.logLevel)
-        let code = await run(options, signals: signals, logger: logger)
+        let logger = Logger(
+            identifier: "jesterd",
+            threshold: options.logLevel,
+            destination: .detect()
+        )
+        let code = await run(options, arguments: arguments, signals: signals, logger: logger)
         exit(code.rawValue)
     }
 
-    private static func run(_ options: DaemonOptions, signals: SignalEvents, logger: Logger) async -> ExitCode {
+    private static func run(
+        _ options: DaemonOptions,
+        arguments: DaemonOptions.Arguments,
+        signals: SignalEvents,
+        logger: Logger
+    ) async -> ExitCode {
         let started = monotonicSeconds()
         logger.info("starting", [
             ("version", DaemonOptions.version),
             ("data.dir", options.dataDirectory),
             ("model.kind", options.model.kind.rawValue),
         ])
+
+        do {
+            if let interval = try Watchdog.startIfEnabled() {
+                logger.info("watchdog pings started", [("interval", ReplyText.fixed(interval, decimals: 3))])
+            }
+        } catch {
+            logger.critical("cannot start the watchdog thread", [("error", error.description)])
+            return .osError
+        }
+
+        var adminPolicy = AdminPolicy()
+        if let name = options.adminGroup {
+            guard let group = AdminPolicy.groupID(named: name) else {
+                logger.critical("the admin group does not exist", [("admin.group", name)])
+                return .configuration
+            }
+            adminPolicy.groupID = group
+        }
 
         // Fail before binding anything when there is nothing to learn from.
         let directory = DataDirectory(path: options.dataDirectory)
@@ -79,16 +106,24 @@ enum JesterDaemon {
         }
 
         let snapshots = SnapshotBox()
+        let reloads = ReloadQueue()
         let server: QueryServer
         do {
             server = try QueryServer(
                 listener: listener,
                 limits: options.limits,
                 snapshots: snapshots,
-                logger: logger
+                logger: logger,
+                adminPolicy: adminPolicy,
+                reloads: reloads
             ) {
-                QueryContext(now: monotonicSeconds(), startedAt: started,
-                             daemonVersion: DaemonOptions.version, phase: "")
+                QueryContext(
+                    now: monotonicSeconds(),
+                    startedAt: started,
+                    daemonVersion: DaemonOptions.version,
+                    phase: "",
+                    reloads: reloads.status
+                )
             }
             try server.start()
         } catch {
@@ -98,16 +133,24 @@ enum JesterDaemon {
         }
         logger.info("listening", [("socket", listener.ownedPath ?? "passed by systemd")])
 
-        // Two tasks: loading and training, which ends with nil once a model is served, and
-        // waiting for a stop signal. The first exit code either produces ends the daemon; a
-        // training run still in progress on its thread ends with the process.
+        // Two tasks: the model, which trains first and then runs reloads one at a time and
+        // ends only when jesterd cannot go on, and waiting for signals. The first exit code
+        // either produces ends the daemon; a training run still in progress on its thread
+        // ends with the process.
         let service = ModelService(snapshots: snapshots, logger: logger)
+        let models = ModelLifecycle(
+            arguments: arguments,
+            options: options,
+            service: service,
+            reloads: reloads,
+            logger: logger
+        )
         return await withTaskGroup(of: ExitCode?.self) { group -> ExitCode in
             group.addTask {
-                await loadAndTrain(directory, options: options, service: service, logger: logger)
+                await models.run()
             }
             group.addTask {
-                await waitForStopSignal(signals, logger: logger)
+                await waitForStopSignal(signals, reloads: reloads, logger: logger)
                 return .success
             }
             var code = ExitCode.success
@@ -116,17 +159,32 @@ enum JesterDaemon {
                 code = result
                 break
             }
-            Systemd.notify("STOPPING=1")
-            server.stop()
-            logger.info("stopped")
-            exit(code.rawValue)
+            group.cancelAll()
+            stop(server, logger: logger)
+            return code
         }
     }
 
-    private static func waitForStopSignal(_ signals: SignalEvents, logger: Logger) async {
+    /// Stops gracefully: no new connections, replies in flight finished, within a bound.
+    private static func stop(_ server: QueryServer, logger: Logger) {
+        Systemd.notify("STOPPING=1")
+        let stopStarted = monotonicSeconds()
+        server.stop(timeout: 5)
+
+        // The state directory is not written yet, so there is no model snapshot to save on
+        // the way out; writing one belongs here, after the last reply and before exiting.
+        logger.info("stopped", [("seconds", ReplyText.fixed(monotonicSeconds() - stopStarted, decimals: 3))])
+    }
+
+    private static func waitForStopSignal(
+        _ signals: SignalEvents,
+        reloads: ReloadQueue,
+        logger: Logger
+    ) async {
         for await number in signals.stream {
             if number == SIGHUP {
-                logger.notice("SIGHUP ignored: configuration reload is not supported")
+                logger.notice("reload requested", [("origin", ReloadOrigin.signal.rawValue)])
+                reloads.request(.signal)
                 continue
             }
             logger.info("stopping", [("signal", number == SIGTERM ? "SIGTERM" : "SIGINT")])
@@ -134,75 +192,11 @@ enum JesterDaemon {
         }
     }
 
-    /// Returns an exit code when jesterd cannot go on, `nil` once a model is served.
-    private static func loadAndTrain(
-        _ directory: DataDirectory,
-        options: DaemonOptions,
-        service: ModelService,
-        logger: Logger
-    ) async -> ExitCode? {
-        let loadStarted = monotonicSeconds()
-        let data: LoadedData
-        do {
-            data = try directory.load()
-        } catch {
-            logger.critical("cannot load the data directory", [("error", error.description)])
-            return .noInput
-        }
-        logger.info("data loaded", [
-            ("files", "\(data.info.files)"),
-            ("lines", "\(data.info.linesRead)"),
-            ("ratings", "\(data.ratings.count)"),
-            ("users", "\(data.ratings.users.count)"),
-            ("jokes", "\(data.ratings.jokes.count)"),
-            ("jokes.texts", "\(data.catalog.count)"),
-            ("seconds", ReplyText.fixed(monotonicSeconds() - loadStarted, decimals: 3)),
-        ])
-        logRejections(data.info.rejections, logger: logger)
-
-        do {
-            let snapshot = try await service.train(data, configuration: options.model)
-            Systemd.notify("READY=1\nSTATUS=\(statusLine(snapshot))")
-        } catch {
-            logger.critical("training failed", [("error", error.description)])
-            return .software
-        }
-        return nil
-    }
-
     private static func makeListener(_ options: DaemonOptions, logger: Logger) throws(SocketError) -> UnixListener {
         if let passed = Systemd.listenDescriptors().first(where: Systemd.isListeningUnixStream) {
             return UnixListener(adopting: passed)
         }
         return try UnixListener(path: options.socketPath, mode: 0o660)
-    }
-
-    private static func logRejections(_ rejections: RejectionTally, logger: Logger) {
-        guard rejections.total > 0 else { return }
-        for sample in rejections.samples {
-            logger.warning("ratings line skipped", [
-                ("file", sample.file),
-                ("line", "\(sample.line)"),
-                ("reason", sample.reason.name),
-            ])
-        }
-        var fields: [LogField] = [("rejected", "\(rejections.total)")]
-        for (reason, count) in rejections.nonZeroCounts {
-            fields.append(("rejected.\(reason.name)", "\(count)"))
-        }
-        let message = rejections.total > rejections.samples.count
-            ? "ratings lines skipped in all (only the first \(rejections.samples.count) are listed)"
-            : "ratings lines skipped in all"
-        logger.warning(message, fields)
-    }
-
-    private static func statusLine(_ snapshot: ModelSnapshot) -> String {
-        var line = "model \(snapshot.version) (\(snapshot.training.kind.rawValue)), "
-        line += "\(snapshot.ratings.count) ratings, \(snapshot.ratings.users.count) users"
-        if let rmse = snapshot.training.validationRMSE {
-            line += ", validation RMSE \(ReplyText.fixed(rmse, decimals: 3))"
-        }
-        return line
     }
 
     private static func printError(_ text: String) {

@@ -7,25 +7,39 @@ public struct QueryContext: Sendable {
     public var daemonVersion: String
     /// What the daemon is doing when there is no model yet, for `status` (`loading`, `training`).
     public var phase: String
+    /// Reloads asked for and done so far.
+    public var reloads: ReloadStatus
 
-    public init(now: Double, startedAt: Double, daemonVersion: String, phase: String) {
+    public init(
+        now: Double,
+        startedAt: Double,
+        daemonVersion: String,
+        phase: String,
+        reloads: ReloadStatus = ReloadStatus()
+    ) {
         self.now = now
         self.startedAt = startedAt
         self.daemonVersion = daemonVersion
         self.phase = phase
+        self.reloads = reloads
     }
 }
 
 /// One connection's conversation: parses request lines and answers them from a snapshot.
 ///
-/// Pure: the caller hands in the snapshot and the clock, and writes the reply out.
+/// Pure: the caller hands in the snapshot, the clock and whether the peer is an administrator,
+/// writes the reply out, and carries out what the reply asks for (``Reply/requestsReload``).
 public struct QuerySession: Sendable {
     /// The protocol's version, reported by `version`.
     public static let protocolVersion = 1
 
     public private(set) var format: ReplyFormat = .text
+    /// Whether the peer may use the admin verbs; the server decides from its credentials.
+    public var isAdministrator: Bool
 
-    public init() {}
+    public init(isAdministrator: Bool = false) {
+        self.isAdministrator = isAdministrator
+    }
 
     /// Answers one request line, written without its line end.
     public mutating func respond(
@@ -59,6 +73,13 @@ public struct QuerySession: Sendable {
             return Self.help(verb)
         case .status:
             return Self.status(snapshot, context)
+        case .reload:
+            guard isAdministrator else {
+                return .error(.forbidden, "reload is only for root, jesterd's user and the admin group")
+            }
+            var reply = Reply.message(.accepted, "reload queued")
+            reply.requestsReload = true
+            return reply
         case .predict, .similar, .joke:
             guard let snapshot else {
                 return .error(.notReady, "no model yet: jesterd is \(context.phase); retry shortly")
@@ -118,7 +139,10 @@ public struct QuerySession: Sendable {
         var fields: [(key: String, value: FieldValue)] = [
             ("state", .word(snapshot == nil ? context.phase : "ready")),
             ("uptime", .number(context.now - context.startedAt, decimals: 1)),
+            ("reload.requested", .integer(context.reloads.requested)),
+            ("reload.finished", .integer(context.reloads.finished)),
         ]
+        if let error = context.reloads.lastError { fields.append(("reload.error", .text(error))) }
         guard let snapshot else { return Reply(.ok, fields) }
         let training = snapshot.training
         fields += [

@@ -17,6 +17,8 @@ public enum Request: Equatable, Sendable {
     case ping
     case quit
     case format(ReplyFormat)
+    /// Reread the configuration and retrain on the data directory; for administrators only.
+    case reload
 }
 
 /// A request that cannot be answered, with the status code and message of its reply.
@@ -55,6 +57,8 @@ extension Request {
         VerbDescription(name: "ping", usage: "ping", summary: "check that the daemon answers"),
         VerbDescription(name: "quit", usage: "quit", summary: "close the connection"),
         VerbDescription(name: "format", usage: "format text|json", summary: "choose the reply format"),
+        VerbDescription(name: "reload", usage: "reload",
+                        summary: "reread the configuration and retrain (administrators)"),
     ]
 
     /// Parses one request line, without its line end.
@@ -131,6 +135,9 @@ extension Request {
         case "quit":
             try arity(0...0)
             return .quit
+        case "reload":
+            try arity(0...0)
+            return .reload
         default:
             try arity(1...1)
             guard let format = ReplyFormat(rawValue: String(decoding: arguments[0], as: UTF8.self).lowercased())
