@@ -161,7 +161,9 @@ enum JesterDaemon {
             }
             group.cancelAll()
             stop(server, logger: logger)
-            return code
+            // The group would wait for a training run in progress, which cannot be cancelled;
+            // it ends with the process instead.
+            exit(code.rawValue)
         }
     }
 
