@@ -1,5 +1,6 @@
 import JesterCore
 import JesterSystem
+import Foundation
 import Testing
 @testable import jesterd
 
@@ -86,6 +87,33 @@ struct DaemonOptionsTests {
         #expect(throws: DaemonOptions.UsageError.self) { try DaemonOptions.parse(["--epochs", "x"]) }
         #expect(throws: DaemonOptions.UsageError.self) { try DaemonOptions.parse(["--colour=1"]) }
         #expect(throws: DaemonOptions.UsageError.self) { try DaemonOptions.parse(["--config"]) }
+    }
+
+    @Test func theShippedFileHoldsEveryKeyWithItsDefault() throws {
+        let path = Build.repository + "/dist/jesterd.conf"
+        let shipped = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(try ConfigurationFile.parse(Array(shipped.utf8), path: path).isEmpty)
+
+        // Uncommented, every setting parses and, but for the example group, is the default.
+        let uncommented = shipped.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in
+                let isSetting = line.hasPrefix("#") && line.dropFirst().first?.isLowercase == true
+                return isSetting ? String(line.dropFirst()) : String(line)
+            }
+            .filter { !$0.hasPrefix("admin-group") }
+            .joined(separator: "\n")
+        let entries = try ConfigurationFile.parse(Array(uncommented.utf8), path: path)
+        #expect(entries.map(\.key) == DaemonOptions.settingNames.filter { $0 != "admin-group" })
+        let options = try DaemonOptions.resolve(DaemonOptions.Arguments(), file: entries, path: path)
+        let defaults = DaemonOptions()
+        #expect(options.dataDirectory == defaults.dataDirectory)
+        #expect(options.socketPath == defaults.socketPath)
+        #expect(options.model.kind == defaults.model.kind)
+        #expect(options.model.factor == defaults.model.factor)
+        #expect(options.limits.maxConnections == defaults.limits.maxConnections)
+        #expect(options.limits.idleTimeout == defaults.limits.idleTimeout)
+        #expect(options.logLevel == defaults.logLevel)
+        #expect(shipped.contains("#admin-group = "))
     }
 
     @Test func aMissingDefaultFileIsFineAndAMissingNamedFileIsNot() throws {
