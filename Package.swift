@@ -69,7 +69,9 @@ let package = Package(
         // Plays the service manager: notify socket, socket activation, units, install tree.
         .testTarget(
             name: "SystemdTests",
-            dependencies: ["jesterd", "jesterctl", "JesterCore", "JesterSystem", "JesterTestSupport"],
+            dependencies: [
+                "jesterd", "jesterctl", "JesterCore", "JesterSystem", "JesterTestSupport",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -70,7 +70,11 @@ public struct Logger: Sendable {
     public var identifier: String
     public var destination: LogDestination
 
-    public init(identifier: String, threshold: LogLevel = .info, destination: LogDestination = .standardError) {
+    public init(
+        identifier: String,
+        threshold: LogLevel = .info,
+        destination: LogDestination = .standardError
+    ) {
         self.identifier = identifier
         self.threshold = threshold
         self.destination = destination
@@ -90,7 +94,14 @@ public struct Logger: Sendable {
         guard isEnabled(level) else { return }
         let text = Self.render(message, fields)
         if destination == .journal {
-            let entry = journalEntry(level, text, fields, file: file, line: line, function: function)
+            let entry = journalEntry(
+                level,
+                text,
+                fields,
+                file: file,
+                line: line,
+                function: function
+            )
             if Self.sendToJournal(entry) { return }
         }
         writeToStandardError("\(identifier): \(level.name): \(text)\n")
@@ -149,7 +160,10 @@ public struct Logger: Sendable {
     private static func sendToJournal(_ entry: [String]) -> Bool {
         let buffers = entry.map { field in
             let bytes = Array(field.utf8)
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(
+                byteCount: bytes.count,
+                alignment: 1
+            )
             buffer.copyBytes(from: bytes)
             return buffer
         }

@@ -196,7 +196,11 @@ public final class QueryServer: Sendable {
             do {
                 try buffer.withUnsafeBufferPointer { (bytes) throws(LineFramer.Stop) in
                     try framer.feed(UnsafeBufferPointer(rebasing: bytes[..<count])) { line in
-                        var reply = session.respond(to: line, snapshot: snapshot, context: queryContext)
+                        var reply = session.respond(
+                            to: line,
+                            snapshot: snapshot,
+                            context: queryContext
+                        )
                         if reply.requestsReload { reply = queueReload(reply, peer: peer) }
                         if !reply.code.isSuccess { logger.debug("request refused", [("code", "\(reply.code.rawValue)")]) }
                         reply.write(to: &output, format: session.format)

@@ -95,7 +95,8 @@ enum JesterControl {
             let before = TextOutput.fields(try client.receive().last!)
             let accepted = try client.receive()
             guard accepted[0].code == 202 else {
-                printError("jesterctl: \(accepted[0].code) \(accepted.map(\.payload).joined(separator: " "))\n")
+                let text = accepted.map(\.payload).joined(separator: " ")
+                printError("jesterctl: \(accepted[0].code) \(text)\n")
                 return .daemonError
             }
             guard let requested = before["reload.requested"].flatMap({ Int($0) }) else {

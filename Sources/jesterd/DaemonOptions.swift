@@ -138,7 +138,11 @@ struct DaemonOptions {
         var options = DaemonOptions()
         for entry in entries {
             guard settingNames.contains(entry.key) else {
-                throw ConfigurationError(path: path, line: entry.line, problem: .unknownKey(entry.key))
+                throw ConfigurationError(
+                    path: path,
+                    line: entry.line,
+                    problem: .unknownKey(entry.key)
+                )
             }
             do throws(InvalidValue) {
                 try options.set(entry.key, to: entry.value)

@@ -70,7 +70,8 @@ enum JesterDaemon {
 
         do {
             if let interval = try Watchdog.startIfEnabled() {
-                logger.info("watchdog pings started", [("interval", ReplyText.fixed(interval, decimals: 3))])
+                let seconds = ReplyText.fixed(interval, decimals: 3)
+                logger.info("watchdog pings started", [("interval", seconds)])
             }
         } catch {
             logger.critical("cannot start the watchdog thread", [("error", error.description)])
@@ -175,7 +176,8 @@ enum JesterDaemon {
 
         // The state directory is not written yet, so there is no model snapshot to save on
         // the way out; writing one belongs here, after the last reply and before exiting.
-        logger.info("stopped", [("seconds", ReplyText.fixed(monotonicSeconds() - stopStarted, decimals: 3))])
+        let seconds = ReplyText.fixed(monotonicSeconds() - stopStarted, decimals: 3)
+        logger.info("stopped", [("seconds", seconds)])
     }
 
     private static func waitForStopSignal(

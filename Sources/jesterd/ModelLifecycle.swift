@@ -63,7 +63,9 @@ struct ModelLifecycle: Sendable {
         defer {
             reloads.finish(error: outcome)
             var state = "READY=1"
-            if let snapshot = service.snapshots.current { state += "\nSTATUS=\(Self.statusLine(snapshot))" }
+            if let snapshot = service.snapshots.current {
+                state += "\nSTATUS=\(Self.statusLine(snapshot))"
+            }
             Systemd.notify(state)
         }
 
@@ -72,7 +74,9 @@ struct ModelLifecycle: Sendable {
             next = try DaemonOptions.load(arguments)
         } catch {
             outcome = error.description
-            logger.error("configuration not reloaded; the old one stays", [("error", error.description)])
+            logger.error("configuration not reloaded; the old one stays", [
+                ("error", error.description),
+            ])
             return current
         }
         logRestartSettings(from: current, to: next)
@@ -82,7 +86,9 @@ struct ModelLifecycle: Sendable {
             data = try load(DataDirectory(path: next.dataDirectory))
         } catch {
             outcome = error.description
-            logger.error("data directory not reloaded; the old model stays", [("error", error.description)])
+            logger.error("data directory not reloaded; the old model stays", [
+                ("error", error.description),
+            ])
             return current
         }
 
@@ -104,7 +110,9 @@ struct ModelLifecycle: Sendable {
         var names: [String] = []
         if next.socketPath != current.socketPath { names.append("socket") }
         if next.stateDirectory != current.stateDirectory { names.append("state-dir") }
-        if next.limits.maxConnections != current.limits.maxConnections { names.append("max-connections") }
+        if next.limits.maxConnections != current.limits.maxConnections {
+            names.append("max-connections")
+        }
         if next.limits.idleTimeout != current.limits.idleTimeout { names.append("idle-timeout") }
         if next.logLevel != current.logLevel { names.append("log-level") }
         if next.adminGroup != current.adminGroup { names.append("admin-group") }

@@ -50,7 +50,8 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
         case .missingEquals: "expected \"key = value\", a comment starting with # or a blank line"
         case .emptyKey: "no key before ="
         case .malformedKey(let key):
-            "key \(ConfigurationFile.quoted(key)) must be a lowercase letter, then letters, digits and -"
+            "key \(ConfigurationFile.quoted(key)) "
+                + "must be a lowercase letter, then letters, digits and -"
         case .emptyValue(let key): "\(key) has no value after ="
         case .notUTF8: "the line is not valid UTF-8"
         case .controlCharacter: "the line holds a control character"
@@ -77,7 +78,10 @@ public enum ConfigurationFile {
     /// - Returns: The settings in file order.
     /// - Throws: ``ConfigurationError`` for the first line that is not blank, a comment or a
     ///   well-formed setting, or that repeats a key.
-    public static func parse(_ bytes: [UInt8], path: String) throws(ConfigurationError) -> [ConfigurationEntry] {
+    public static func parse(
+        _ bytes: [UInt8],
+        path: String
+    ) throws(ConfigurationError) -> [ConfigurationEntry] {
         var entries: [ConfigurationEntry] = []
         var firstLines: [String: Int] = [:]
         var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0

@@ -75,7 +75,8 @@ public struct QuerySession: Sendable {
             return Self.status(snapshot, context)
         case .reload:
             guard isAdministrator else {
-                return .error(.forbidden, "reload is only for root, jesterd's user and the admin group")
+                let message = "reload is only for root, jesterd's user and the admin group"
+                return .error(.forbidden, message)
             }
             var reply = Reply.message(.accepted, "reload queued")
             reply.requestsReload = true
