@@ -75,6 +75,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "LiveDataTests",
+            dependencies: ["jesterd", "jesterctl", "JesterCore", "JesterSystem", "JesterTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["jesterd", "jesterctl", "JesterTestSupport"],
             swiftSettings: strictSettings

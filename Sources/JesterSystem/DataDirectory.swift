@@ -5,8 +5,11 @@ public struct LoadedData: Sendable {
     public var catalog: JokeCatalog
     public var ratings: RatingSet
     public var info: DataInfo
+    /// The ratings files read, with how far each was read.
+    public var files: [TrackedFile]
+
     /// The ratings files read, by name, in the order read.
-    public var ratingsFiles: [String]
+    public var ratingsFiles: [String] { files.map(\.name) }
 }
 
 /// Why a data directory could not be loaded.
@@ -59,27 +62,27 @@ public struct DataDirectory: Sendable {
         let names = try ratingsFileNames()
         guard !names.isEmpty else { throw .noRatingsFiles(path) }
 
-        var catalog = JokeCatalog()
-        let jokesPath = path + "/" + Self.jokesFileName
-        if Files.isRegularFile(jokesPath) {
-            do { catalog = JokeCatalog(parsing: try Files.read(jokesPath)) } catch { throw .unreadable(error) }
-        }
+        let catalog = try loadCatalog()
+        var tailer = RatingsTailer(directory: path, parser: Self.parser(for: catalog))
+        var report = TailReport()
+        do { try tailer.rescan(into: &report) } catch { throw .unreadable(error) }
+        if let failure = report.failures.first { throw .unreadable(failure.error) }
 
-        let parser = RatingsParser(knownJokes: catalog.count > 0 ? catalog.idSet : nil)
-        var columns = RatingColumns()
-        var rejections = RejectionTally()
-        var lines = 0
-        for name in names {
-            let bytes: [UInt8]
-            do { bytes = try Files.read(path + "/" + name) } catch { throw .unreadable(error) }
-            columns.reserveCapacity(columns.count + bytes.count / 12)
-            lines += bytes.withUnsafeBufferPointer { buffer in
-                parser.parse(buffer, source: name, firstLine: 1, atFileStart: true, endOfInput: true,
-                             into: &columns, rejections: &rejections).lines
-            }
-        }
-        let ratings = RatingSet(columns, extraJokes: catalog.ids)
-        let info = DataInfo(files: names.count, linesRead: lines, rejections: rejections)
-        return LoadedData(catalog: catalog, ratings: ratings, info: info, ratingsFiles: names)
+        let ratings = RatingSet(report.columns, extraJokes: catalog.ids)
+        let info = DataInfo(files: names.count, linesRead: report.linesRead, rejections: report.rejections,
+                            replacedRatings: ratings.replacedCount)
+        return LoadedData(catalog: catalog, ratings: ratings, info: info, files: tailer.trackedFiles)
+    }
+
+    /// Reads the jokes file; an empty catalog when there is none.
+    public func loadCatalog() throws(DataDirectoryError) -> JokeCatalog {
+        let jokesPath = path + "/" + Self.jokesFileName
+        guard Files.isRegularFile(jokesPath) else { return JokeCatalog() }
+        do { return JokeCatalog(parsing: try Files.read(jokesPath)) } catch { throw .unreadable(error) }
+    }
+
+    /// The parser for a catalog: ratings must name one of its jokes, unless it is empty.
+    public static func parser(for catalog: JokeCatalog) -> RatingsParser {
+        RatingsParser(knownJokes: catalog.count > 0 ? catalog.idSet : nil)
     }
 }

@@ -9,8 +9,9 @@ struct ClientOptions {
         usage: jesterctl [--socket PATH] [--json] predict USER JOKE
                jesterctl [--socket PATH] [--json] similar JOKE [N]
                jesterctl [--socket PATH] [--json] joke JOKE
+               jesterctl [--socket PATH] [--json] rate USER JOKE RATING
                jesterctl [--socket PATH] [--json] status | ping | version | help
-               jesterctl [--socket PATH] [--json] reload
+               jesterctl [--socket PATH] [--json] reload | retrain | snapshot
                jesterctl --help | --version
         """
 
@@ -22,7 +23,12 @@ struct ClientOptions {
           predict USER JOKE   how much USER will like JOKE, from -10 to 10
           similar JOKE [N]    the N jokes (default 3) that make the same people laugh
           joke JOKE           the text of a joke
-          status              the model and the daemon's state
+          rate USER JOKE RATING
+                              record a rating from -10 to 10 (admin); jesterd learns it
+                              within milliseconds
+          status              the model, the data files and the daemon's state
+          retrain             retrain in full now and wait for the new model (admin)
+          snapshot            save jesterd's state now (admin)
           ping                check that jesterd answers
           version             versions of jesterctl, jesterd and the protocol
           help                the verbs jesterd answers
@@ -84,9 +90,10 @@ struct ClientOptions {
         options.command = command
         options.action = .send
 
-        func expect(_ names: [String], optional: Int = 0) throws(UsageError) {
-            guard values.count >= names.count - optional, values.count <= names.count else {
-                throw UsageError(message: "\(command) takes \(names.joined(separator: " "))")
+        func expect(_ names: [String], optional: Int = 0, extra: Int = 0) throws(UsageError) {
+            guard values.count >= names.count - optional + extra, values.count <= names.count + extra else {
+                let all = names + (extra > 0 ? ["RATING"] : [])
+                throw UsageError(message: "\(command) takes \(all.joined(separator: " "))")
             }
             for (name, value) in zip(names, values) where NumberParsing.parseID(value[...]) == nil {
                 throw UsageError(message: "\(name.trimmingBrackets) must be a non-negative integer, not \(value)")
@@ -96,7 +103,11 @@ struct ClientOptions {
         case "predict": try expect(["USER", "JOKE"])
         case "similar": try expect(["JOKE", "[N]"], optional: 1)
         case "joke": try expect(["JOKE"])
-        case "status", "ping", "version", "help", "reload": try expect([])
+        case "rate":
+            try expect(["USER", "JOKE"], optional: 0, extra: 1)
+            guard case .number(let rating) = NumberParsing.parseDecimal(values[2][...]), (-10...10).contains(rating)
+            else { throw UsageError(message: "RATING must be a number from -10 to 10, not \(values[2])") }
+        case "status", "ping", "version", "help", "reload", "retrain", "snapshot": try expect([])
         default: throw UsageError(message: "unknown command \(command)")
         }
         options.request = ([command] + values).joined(separator: " ")

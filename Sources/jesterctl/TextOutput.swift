@@ -45,8 +45,24 @@ enum TextOutput {
             return text
         case "joke":
             return "Joke \(last["joke"] ?? "?"):\n\n" + wrap(last["text"] ?? "", width: width)
-        case "ping":
+        case "ping", "snapshot":
             return reply[0].payload
+        case "rate":
+            return "Recorded: user \(last["user"] ?? "?") rated joke \(last["joke"] ?? "?") "
+                + "\(last["rating"] ?? "?") (in \(last["file"] ?? "?"))"
+        case "retrain":
+            return "Retrained: model version \(last["model.version"] ?? "?")"
+        case "status":
+            var text = render(command: "", reply: [reply[reply.count - 1]], width: width)
+            let files = reply.dropLast().map(fields)
+            if !files.isEmpty {
+                text += "\n\nfiles:"
+                for file in files {
+                    text += "\n  \(file["file"] ?? "?")  offset \(file["offset"] ?? "?") of \(file["size"] ?? "?")"
+                        + (file["pending"].map { $0 == "0" ? "" : ", \($0) bytes pending" } ?? "")
+                }
+            }
+            return text
         case "help":
             return reply.dropLast().map { line in
                 let item = fields(line)

@@ -8,7 +8,8 @@ struct DaemonOptions {
     static let usage = """
         usage: jesterd [--data-dir DIR] [--socket PATH] [--state-dir DIR] [--model mf|seed]
                        [--seed N] [--factors K] [--epochs N] [--learning-rate X]
-                       [--regularization X] [--max-connections N] [--idle-timeout SECONDS]
+                       [--regularization X] [--retrain-fraction X] [--retrain-interval SECONDS]
+                       [--save-interval SECONDS] [--max-connections N] [--idle-timeout SECONDS]
                        [--log-level LEVEL] [--admin-group NAME] [--config PATH]
                jesterd --help | --version
         """
@@ -23,8 +24,8 @@ struct DaemonOptions {
                                   (default /var/lib/jesterd/data)
           --socket PATH           socket to listen on, unless systemd passes one
                                   (default /run/jesterd/jesterd.sock)
-          --state-dir DIR         directory for state kept across restarts
-                                  (default /var/lib/jesterd)
+          --state-dir DIR         saved model and file positions, so that a restart needs
+                                  no retrain (default /var/lib/jesterd)
           --model mf|seed         mf: biased matrix factorisation (default);
                                   seed: the original notebook's network
           --seed N                training seed; the same seed gives the same model (default 1)
@@ -32,11 +33,17 @@ struct DaemonOptions {
           --epochs N              most epochs (default: mf 40 with early stopping, seed 2)
           --learning-rate X       SGD step size (default: mf 0.01, seed 0.05)
           --regularization X      mf L2 penalty on the vectors (default 0.2)
+          --retrain-fraction X    retrain in full once this share of the ratings arrived
+                                  since the last full training (default 0.05)
+          --retrain-interval SECONDS
+                                  ...or this long after the first new rating (default 3600)
+          --save-interval SECONDS save the state at most this often (default 60)
           --max-connections N     open connections at once (default 256)
           --idle-timeout SECONDS  close connections silent this long (default 60)
           --log-level LEVEL       trace, debug, info, notice, warning, error or critical
                                   (default info)
-          --admin-group NAME      members of group NAME may use the admin verbs (reload)
+          --admin-group NAME      members of group NAME may use the admin verbs (rate,
+                                  retrain, snapshot, reload)
           --config PATH           configuration file (default /etc/jesterd/jesterd.conf);
                                   options given here win over its settings
           --help                  print this help and exit
@@ -48,6 +55,7 @@ struct DaemonOptions {
     var stateDirectory = "/var/lib/jesterd"
     var model = ModelConfiguration()
     var limits = ServerLimits()
+    var live = LiveSettings()
     var logLevel = LogLevel.info
     /// The group whose members may use the admin verbs, besides root and jesterd's own user.
     var adminGroup: String?
@@ -58,7 +66,8 @@ struct DaemonOptions {
     /// The names of the settings, as configuration keys; each is also an option with `--`.
     static let settingNames = [
         "data-dir", "socket", "state-dir", "model", "seed", "factors", "epochs", "learning-rate",
-        "regularization", "max-connections", "idle-timeout", "log-level", "admin-group",
+        "regularization", "retrain-fraction", "retrain-interval", "save-interval",
+        "max-connections", "idle-timeout", "log-level", "admin-group",
     ]
 
     enum Action {
@@ -186,6 +195,12 @@ struct DaemonOptions {
             model.seedNetwork.learningRate = rate
         case "regularization":
             model.factor.regularization = Float(try Self.number(text, in: 0...100, integer: false))
+        case "retrain-fraction":
+            live.retrainFraction = try Self.number(text, in: 1e-6...1000, integer: false)
+        case "retrain-interval":
+            live.retrainInterval = try Self.number(text, in: 0.001...31_536_000, integer: false)
+        case "save-interval":
+            live.saveInterval = try Self.number(text, in: 0.001...31_536_000, integer: false)
         case "max-connections":
             limits.maxConnections = Int(try Self.number(text, in: 1...65_536))
         case "idle-timeout":

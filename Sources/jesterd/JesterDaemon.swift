@@ -106,8 +106,35 @@ enum JesterDaemon {
             return .osError
         }
 
+        // The watch starts before the first read, so no line appended meanwhile is missed.
+        let watcher: DirectoryWatcher
+        do {
+            watcher = try DirectoryWatcher(path: options.dataDirectory)
+            try watcher.start()
+        } catch {
+            logger.critical("cannot watch the data directory", [("error", error.description)])
+            listener.close()
+            return .osError
+        }
+
         let snapshots = SnapshotBox()
         let reloads = ReloadQueue()
+        let extender = StartupExtender(seconds: ModelLifecycle.startupExtension)
+        let service = LiveService(
+            directory: directory,
+            stateDirectory: options.stateDirectory,
+            configuration: options.model,
+            settings: options.live,
+            snapshots: snapshots,
+            logger: logger,
+            onEpoch: { extender.progress() },
+            onModel: { Systemd.notify("STATUS=\(ModelLifecycle.statusLine($0))") }
+        )
+        let actions = LiveAdminActions(
+            service: service,
+            inbox: InboxWriter(directory: options.dataDirectory),
+            logger: logger
+        )
         let server: QueryServer
         do {
             server = try QueryServer(
@@ -123,7 +150,8 @@ enum JesterDaemon {
                     startedAt: started,
                     daemonVersion: DaemonOptions.version,
                     phase: "",
-                    reloads: reloads.status
+                    reloads: reloads.status,
+                    actions: actions
                 )
             }
             try server.start()
@@ -134,21 +162,28 @@ enum JesterDaemon {
         }
         logger.info("listening", [("socket", listener.ownedPath ?? "passed by systemd")])
 
-        // Two tasks: the model, which trains first and then runs reloads one at a time and
-        // ends only when jesterd cannot go on, and waiting for signals. The first exit code
-        // either produces ends the daemon; a training run still in progress on its thread
-        // ends with the process.
-        let service = ModelService(snapshots: snapshots, logger: logger)
+        // Three tasks: the model (a first model, then directory events and reloads), a
+        // once-a-second tick (safety rescans, timed retrains, state saves) and waiting for a
+        // stop signal. A stop signal, or failing to get a first model, ends the daemon.
         let models = ModelLifecycle(
             arguments: arguments,
             options: options,
             service: service,
+            watcher: watcher,
             reloads: reloads,
+            extender: extender,
             logger: logger
         )
         return await withTaskGroup(of: ExitCode?.self) { group -> ExitCode in
             group.addTask {
                 await models.run()
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    await service.tick()
+                }
+                return nil
             }
             group.addTask {
                 await waitForStopSignal(signals, reloads: reloads, logger: logger)
@@ -161,21 +196,26 @@ enum JesterDaemon {
                 break
             }
             group.cancelAll()
-            stop(server, logger: logger)
+            await stop(server, watcher: watcher, service: code == .success ? service : nil, logger: logger)
             // The group would wait for a training run in progress, which cannot be cancelled;
             // it ends with the process instead.
             exit(code.rawValue)
         }
     }
 
-    /// Stops gracefully: no new connections, replies in flight finished, within a bound.
-    private static func stop(_ server: QueryServer, logger: Logger) {
+    /// Stops gracefully: no new connections, replies in flight finished, the state saved,
+    /// all within a bound.
+    private static func stop(
+        _ server: QueryServer,
+        watcher: DirectoryWatcher,
+        service: LiveService?,
+        logger: Logger
+    ) async {
         Systemd.notify("STOPPING=1")
         let stopStarted = monotonicSeconds()
         server.stop(timeout: 5)
-
-        // The state directory is not written yet, so there is no model snapshot to save on
-        // the way out; writing one belongs here, after the last reply and before exiting.
+        watcher.stop()
+        if let service { await service.saveState() }
         let seconds = ReplyText.fixed(monotonicSeconds() - stopStarted, decimals: 3)
         logger.info("stopped", [("seconds", seconds)])
     }

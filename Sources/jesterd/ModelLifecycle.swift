@@ -3,11 +3,11 @@ import JesterCore
 import JesterSystem
 import Synchronization
 
-/// The model's life in the daemon: the first training, then reloads one at a time.
+/// The model's life in the daemon: the first model, then directory events and reloads.
 ///
 /// It tells the service manager where it stands: `EXTEND_TIMEOUT_USEC=` while the first
-/// training runs, `READY=1` and `STATUS=` once a model is served, `RELOADING=1` with
-/// `MONOTONIC_USEC=` and then `READY=1` around each reload.
+/// training runs, `READY=1` once a model is served, `STATUS=` after model changes,
+/// `RELOADING=1` with `MONOTONIC_USEC=` and then `READY=1` around each reload.
 struct ModelLifecycle: Sendable {
     /// How long the service manager is asked to wait, from each sign of progress, while the
     /// first training runs; each epoch and the end of loading count as progress.
@@ -15,44 +15,54 @@ struct ModelLifecycle: Sendable {
 
     let arguments: DaemonOptions.Arguments
     let options: DaemonOptions
-    let service: ModelService
+    let service: LiveService
+    let watcher: DirectoryWatcher
     let reloads: ReloadQueue
+    let extender: StartupExtender
     let logger: Logger
 
-    /// Trains the first model, then serves reloads until cancelled.
+    /// Serves a first model, then learns from directory events and serves reloads, one at a
+    /// time, until cancelled.
     ///
     /// - Returns: An exit code when jesterd cannot go on (no data, a failed first training);
     ///   `nil` when cancelled.
     func run() async -> ExitCode? {
-        let extender = StartupExtender(seconds: Self.startupExtension)
         extender.progress(force: true)
-        let data: LoadedData
         do {
-            data = try load(DataDirectory(path: options.dataDirectory))
+            try await service.start()
         } catch {
-            logger.critical("cannot load the data directory", [("error", error.description)])
-            return .noInput
-        }
-        extender.progress(force: true)
-
-        do {
-            let snapshot = try await service.train(data, configuration: options.model) { _ in
-                extender.progress()
-            }
-            Systemd.notify("READY=1\nSTATUS=\(Self.statusLine(snapshot))")
-        } catch {
-            logger.critical("training failed", [("error", error.description)])
+            logger.critical("no model to serve", [("error", error.description)])
+            if case .data = error { return .noInput }
             return .software
         }
+        var ready = "READY=1"
+        if let snapshot = service.snapshots.current { ready += "\nSTATUS=\(Self.statusLine(snapshot))" }
+        Systemd.notify(ready)
+        extender.finish()
 
-        var current = options
-        for await origin in reloads.requests {
-            current = await reload(current, origin: origin)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in watcher.events {
+                    logger.debug("directory event", [("event", "\(event)")])
+                    await service.handle(event)
+                }
+            }
+            group.addTask { await serveReloads() }
         }
         return nil
     }
 
-    /// Rereads the configuration, reloads the data directory and retrains.
+    /// Runs reloads one at a time until cancelled; a reload asked for during the first
+    /// training waits for it.
+    private func serveReloads() async {
+        var current = options
+        for await origin in reloads.requests {
+            current = await reload(current, origin: origin)
+        }
+    }
+
+    /// Rereads the configuration, rescans the data directory and, when a training setting
+    /// changed, retrains.
     ///
     /// - Returns: The options now in force: the new ones when the reload took effect, else the
     ///   old ones, which keep running.
@@ -81,33 +91,21 @@ struct ModelLifecycle: Sendable {
         }
         logRestartSettings(from: current, to: next)
 
-        let data: LoadedData
-        do {
-            data = try load(DataDirectory(path: next.dataDirectory))
-        } catch {
-            outcome = error.description
-            logger.error("data directory not reloaded; the old model stays", [
-                ("error", error.description),
-            ])
-            return current
-        }
-
-        do {
-            _ = try await service.train(data, configuration: next.model)
-        } catch {
-            outcome = error.description
-            logger.error("retraining failed; the old model stays", [("error", error.description)])
+        if let failure = await service.reload(configuration: next.model, settings: next.live) {
+            outcome = failure
+            logger.error("retraining failed; the old model stays", [("error", failure)])
             return current
         }
         var applied = current
-        applied.dataDirectory = next.dataDirectory
         applied.model = next.model
+        applied.live = next.live
         return applied
     }
 
     /// Notes settings a reload read but cannot apply while running.
     private func logRestartSettings(from current: DaemonOptions, to next: DaemonOptions) {
         var names: [String] = []
+        if next.dataDirectory != current.dataDirectory { names.append("data-dir") }
         if next.socketPath != current.socketPath { names.append("socket") }
         if next.stateDirectory != current.stateDirectory { names.append("state-dir") }
         if next.limits.maxConnections != current.limits.maxConnections {
@@ -122,41 +120,6 @@ struct ModelLifecycle: Sendable {
         ])
     }
 
-    private func load(_ directory: DataDirectory) throws(DataDirectoryError) -> LoadedData {
-        let loadStarted = monotonicSeconds()
-        let data = try directory.load()
-        logger.info("data loaded", [
-            ("files", "\(data.info.files)"),
-            ("lines", "\(data.info.linesRead)"),
-            ("ratings", "\(data.ratings.count)"),
-            ("users", "\(data.ratings.users.count)"),
-            ("jokes", "\(data.ratings.jokes.count)"),
-            ("jokes.texts", "\(data.catalog.count)"),
-            ("seconds", ReplyText.fixed(monotonicSeconds() - loadStarted, decimals: 3)),
-        ])
-        logRejections(data.info.rejections)
-        return data
-    }
-
-    private func logRejections(_ rejections: RejectionTally) {
-        guard rejections.total > 0 else { return }
-        for sample in rejections.samples {
-            logger.warning("ratings line skipped", [
-                ("file", sample.file),
-                ("line", "\(sample.line)"),
-                ("reason", sample.reason.name),
-            ])
-        }
-        var fields: [LogField] = [("rejected", "\(rejections.total)")]
-        for (reason, count) in rejections.nonZeroCounts {
-            fields.append(("rejected.\(reason.name)", "\(count)"))
-        }
-        let message = rejections.total > rejections.samples.count
-            ? "ratings lines skipped in all (only the first \(rejections.samples.count) are listed)"
-            : "ratings lines skipped in all"
-        logger.warning(message, fields)
-    }
-
     /// The one-line `STATUS=` of a model, for `systemctl status`.
     static func statusLine(_ snapshot: ModelSnapshot) -> String {
         var line = "model \(snapshot.version) (\(snapshot.training.kind.rawValue)), "
@@ -168,13 +131,13 @@ struct ModelLifecycle: Sendable {
     }
 }
 
-/// Sends `EXTEND_TIMEOUT_USEC=` on progress, at most once a second, while jesterd starts.
+/// Sends `EXTEND_TIMEOUT_USEC=` on progress, at most once a second, until jesterd is ready.
 ///
 /// The extension is counted from each message, so a training run that stops making progress
 /// still meets the start timeout.
 final class StartupExtender: Sendable {
     private let seconds: Double
-    private let lastSent = Mutex(-Double.infinity)
+    private let state = Mutex((lastSent: -Double.infinity, finished: false))
 
     init(seconds: Double) {
         self.seconds = seconds
@@ -183,12 +146,17 @@ final class StartupExtender: Sendable {
     /// Reports progress; `force` sends even within a second of the last message.
     func progress(force: Bool = false) {
         let now = monotonicSeconds()
-        let due = lastSent.withLock { last in
-            guard force || now - last >= 1 else { return false }
-            last = now
+        let due = state.withLock { state in
+            guard !state.finished, force || now - state.lastSent >= 1 else { return false }
+            state.lastSent = now
             return true
         }
         guard due else { return }
         Systemd.notify("EXTEND_TIMEOUT_USEC=\(UInt64(seconds * 1e6))")
+    }
+
+    /// Stops extending: jesterd is ready.
+    func finish() {
+        state.withLock { $0.finished = true }
     }
 }

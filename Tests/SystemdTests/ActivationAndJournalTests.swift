@@ -71,7 +71,7 @@ struct ActivationAndJournalTests {
 
         let published = try #require(journal.next { $0.text.contains("MESSAGE=model published") })
         #expect(published.text.contains("\nJESTERD_MODEL_VERSION=1\n"))
-        #expect(published.text.contains("CODE_FILE=JesterSystem/ModelService.swift"))
+        #expect(published.text.contains("CODE_FILE=JesterSystem/LiveService+Retrain.swift"))
 
         program.signal(SIGTERM)
         #expect(program.exitStatus(within: 10) == 0)

@@ -34,6 +34,9 @@ struct DaemonOptionsTests {
             epochs = 5
             learning-rate = 0.02
             regularization = 0.1
+            retrain-fraction = 0.25
+            retrain-interval = 90
+            save-interval = 7.5
             max-connections = 9
             idle-timeout = 2.5
             log-level = debug
@@ -52,7 +55,10 @@ struct DaemonOptionsTests {
         #expect(options.limits.idleTimeout == 2.5)
         #expect(options.logLevel == .debug)
         #expect(options.adminGroup == "wheel")
-        #expect(DaemonOptions.settingNames.count == 13)
+        #expect(options.live.retrainFraction == 0.25)
+        #expect(options.live.retrainInterval == 90)
+        #expect(options.live.saveInterval == 7.5)
+        #expect(DaemonOptions.settingNames.count == 16)
     }
 
     @Test func theCommandLineWins() throws {

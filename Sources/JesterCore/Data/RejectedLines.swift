@@ -79,6 +79,11 @@ public struct RejectionTally: Sendable, Equatable {
         }
     }
 
+    /// Counts lines of one reason without samples, as when restoring saved counts.
+    public mutating func add(_ reason: RejectionReason, count: Int) {
+        countsByReason[reason.rawValue] += count
+    }
+
     /// Adds another tally's counts, and its samples while there is room.
     public mutating func merge(_ other: RejectionTally) {
         for index in countsByReason.indices {

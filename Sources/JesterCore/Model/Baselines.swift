@@ -7,12 +7,16 @@ public struct ShrunkJokeMeans: Sendable {
     public let priorWeight: Double
     public let means: [Float]
 
-    public init(_ ratings: RatingSet, priorWeight: Double = 25) {
+    public init(counts: [Int32], sums: [Double], globalMean: Double, priorWeight: Double = 25) {
         self.priorWeight = priorWeight
-        means = ratings.jokeCounts.indices.map { joke in
-            let count = Double(ratings.jokeCounts[joke])
-            return Float((ratings.jokeSums[joke] + priorWeight * ratings.globalMean) / (count + priorWeight))
+        means = counts.indices.map { joke in
+            Float((sums[joke] + priorWeight * globalMean) / (Double(counts[joke]) + priorWeight))
         }
+    }
+
+    public init(_ ratings: RatingSet, priorWeight: Double = 25) {
+        self.init(counts: ratings.jokeCounts, sums: ratings.jokeSums, globalMean: ratings.globalMean,
+                  priorWeight: priorWeight)
     }
 }
 

@@ -10,6 +10,11 @@ public struct DenseTanhLayer: Sendable, Equatable {
     public var weights: [SIMD8<Float>]
     public var bias: SIMD8<Float>
 
+    init(weights: [SIMD8<Float>], bias: SIMD8<Float>) {
+        self.weights = weights
+        self.bias = bias
+    }
+
     /// Glorot-uniform weights (limit sqrt(6 / (8 + 8))) and a zero bias.
     init(generator: inout SeededGenerator) {
         let limit = (6.0 as Float / 16).squareRoot()
@@ -76,6 +81,16 @@ public struct SeedNetwork: RatingModel, Equatable {
         jokeEmbeddings = table(jokes)
         userLayer = DenseTanhLayer(generator: &generator)
         jokeLayer = DenseTanhLayer(generator: &generator)
+        refreshOutputs()
+    }
+
+    /// A network with the given parameters.
+    init(userEmbeddings: [SIMD8<Float>], jokeEmbeddings: [SIMD8<Float>], userLayer: DenseTanhLayer,
+         jokeLayer: DenseTanhLayer) {
+        self.userEmbeddings = userEmbeddings
+        self.jokeEmbeddings = jokeEmbeddings
+        self.userLayer = userLayer
+        self.jokeLayer = jokeLayer
         refreshOutputs()
     }
 

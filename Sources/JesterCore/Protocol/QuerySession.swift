@@ -9,20 +9,34 @@ public struct QueryContext: Sendable {
     public var phase: String
     /// Reloads asked for and done so far.
     public var reloads: ReloadStatus
+    /// Carries out admin verbs; `nil` where there is nobody to carry them out.
+    public var actions: (any AdminActions)?
 
     public init(
         now: Double,
         startedAt: Double,
         daemonVersion: String,
         phase: String,
-        reloads: ReloadStatus = ReloadStatus()
+        reloads: ReloadStatus = ReloadStatus(),
+        actions: (any AdminActions)? = nil
     ) {
         self.now = now
         self.startedAt = startedAt
         self.daemonVersion = daemonVersion
         self.phase = phase
         self.reloads = reloads
+        self.actions = actions
     }
+}
+
+/// The side effects of admin verbs, supplied by the daemon. Each call blocks until done.
+public protocol AdminActions: Sendable {
+    /// Appends a rating to the inbox ratings file durably.
+    func rate(user: Int32, joke: Int32, rating: Double) -> Reply
+    /// Retrains in full and answers when the new model is in, or was rejected.
+    func retrain() -> Reply
+    /// Saves the state now.
+    func saveState() -> Reply
 }
 
 /// One connection's conversation: parses request lines and answers them from a snapshot.
@@ -74,18 +88,40 @@ public struct QuerySession: Sendable {
         case .status:
             return Self.status(snapshot, context)
         case .reload:
-            guard isAdministrator else {
-                let message = "reload is only for root, jesterd's user and the admin group"
-                return .error(.forbidden, message)
-            }
+            guard isAdministrator else { return Self.forbidden }
             var reply = Reply.message(.accepted, "reload queued")
             reply.requestsReload = true
             return reply
+        case .rate, .retrain, .snapshot:
+            return administer(request, snapshot: snapshot, context: context)
         case .predict, .similar, .joke:
             guard let snapshot else {
                 return .error(.notReady, "no model yet: jesterd is \(context.phase); retry shortly")
             }
             return Self.answer(request, from: snapshot)
+        }
+    }
+
+    private static let forbidden = Reply.error(
+        .forbidden,
+        "admin verb: only root, jesterd's user and members of its admin group may use it"
+    )
+
+    private func administer(_ request: Request, snapshot: ModelSnapshot?, context: QueryContext) -> Reply {
+        guard isAdministrator else { return Self.forbidden }
+        guard let actions = context.actions else {
+            return .error(.notReady, "admin verbs are not available")
+        }
+        switch request {
+        case .rate(let user, let joke, let rating):
+            if let snapshot, snapshot.catalog.count > 0, snapshot.catalog.text(of: joke) == nil {
+                return .error(.notFound, "unknown joke \(joke): add it to jester_items.dat first")
+            }
+            return actions.rate(user: user, joke: joke, rating: rating)
+        case .retrain:
+            return actions.retrain()
+        default:
+            return actions.saveState()
         }
     }
 
@@ -105,13 +141,13 @@ public struct QuerySession: Sendable {
             guard let joke = snapshot.ratings.jokes.index(of: jokeID) else {
                 return .error(.notFound, "unknown joke \(jokeID)")
             }
-            guard snapshot.ratings.jokeCounts[joke] > 0 else {
+            guard snapshot.ratings.jokeCounts[joke] > 0, joke < snapshot.model.jokeCount else {
                 return .error(.notFound, "joke \(jokeID) has no ratings yet, so nothing is known to be like it")
             }
             let neighbours = snapshot.similarity.mostSimilar(to: joke, count: count)
             var lines: [ReplyLine] = []
             for (rank, neighbour) in neighbours.enumerated() {
-                let id = snapshot.ratings.jokes.ids[neighbour.joke]
+                let id = snapshot.ratings.jokes.id(at: neighbour.joke)
                 var fields: [(key: String, value: FieldValue)] = [
                     ("rank", .integer(rank + 1)),
                     ("joke", .integer(Int(id))),
@@ -165,13 +201,30 @@ public struct QuerySession: Sendable {
         fields += [
             ("data.files", .integer(snapshot.data.files)),
             ("data.lines", .integer(snapshot.data.linesRead)),
-            ("data.replaced", .integer(snapshot.ratings.replacedCount)),
+            ("data.replaced", .integer(snapshot.data.replacedRatings)),
             ("rejected", .integer(snapshot.data.rejections.total)),
         ]
         for (reason, count) in snapshot.data.rejections.nonZeroCounts {
             fields.append(("rejected.\(reason.name)", .integer(count)))
         }
-        return Reply(.ok, fields)
+        let live = snapshot.live
+        fields += [
+            ("learned.since-retrain", .integer(live.learnedSinceRetrain)),
+            ("pending.bytes", .integer(live.files.reduce(0) { $0 + $1.pendingBytes })),
+            ("retrains.rejected", .integer(live.rejectedRetrains)),
+        ]
+        if let reason = live.lastRejection { fields.append(("retrains.last-rejection", .text(reason))) }
+        // One line per ratings file, then the summary line last.
+        var lines = live.files.map { file in
+            ReplyLine([
+                ("file", .word(file.name)),
+                ("offset", .integer(file.offset)),
+                ("size", .integer(file.size)),
+                ("pending", .integer(file.pendingBytes)),
+            ])
+        }
+        lines.append(ReplyLine(fields))
+        return Reply(.ok, lines: lines)
     }
 
     private static func help(_ verb: String?) -> Reply {

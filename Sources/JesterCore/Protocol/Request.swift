@@ -19,6 +19,20 @@ public enum Request: Equatable, Sendable {
     case format(ReplyFormat)
     /// Reread the configuration and retrain on the data directory; for administrators only.
     case reload
+    /// Admin: append a rating to the inbox ratings file.
+    case rate(user: Int32, joke: Int32, rating: Double)
+    /// Admin: start a full retrain and answer when it is done.
+    case retrain
+    /// Admin: save the state now.
+    case snapshot
+
+    /// Whether only an admin peer may send it.
+    public var isAdmin: Bool {
+        switch self {
+        case .rate, .retrain, .snapshot, .reload: true
+        default: false
+        }
+    }
 }
 
 /// A request that cannot be answered, with the status code and message of its reply.
@@ -37,6 +51,7 @@ public struct VerbDescription: Sendable {
     public var name: String
     public var usage: String
     public var summary: String
+    public var isAdmin = false
 }
 
 extension Request {
@@ -58,7 +73,14 @@ extension Request {
         VerbDescription(name: "quit", usage: "quit", summary: "close the connection"),
         VerbDescription(name: "format", usage: "format text|json", summary: "choose the reply format"),
         VerbDescription(name: "reload", usage: "reload",
-                        summary: "reread the configuration and retrain (administrators)"),
+                        summary: "admin: reread the configuration and rescan the data directory",
+                        isAdmin: true),
+        VerbDescription(name: "rate", usage: "rate USER JOKE RATING",
+                        summary: "admin: append a rating to the inbox file; answers once it is on disk",
+                        isAdmin: true),
+        VerbDescription(name: "retrain", usage: "retrain",
+                        summary: "admin: retrain in full now; answers when the new model is in", isAdmin: true),
+        VerbDescription(name: "snapshot", usage: "snapshot", summary: "admin: save the state now", isAdmin: true),
     ]
 
     /// Parses one request line, without its line end.
@@ -138,6 +160,25 @@ extension Request {
         case "reload":
             try arity(0...0)
             return .reload
+        case "rate":
+            try arity(3...3)
+            let user = try id(0, "USER")
+            let joke = try id(1, "JOKE")
+            let word = arguments[2]
+            switch NumberParsing.parseDecimal(word.baseAddress!, start: 0, end: word.count) {
+            case .number(let rating) where rating >= -10 && rating <= 10:
+                return .rate(user: user, joke: joke, rating: rating)
+            case .number, .nonFinite:
+                throw RequestError(.outOfRange, "RATING must be from -10 to 10")
+            case .notANumber:
+                throw RequestError(.badRequest, "RATING must be a decimal number, not \(quoted(word))")
+            }
+        case "retrain":
+            try arity(0...0)
+            return .retrain
+        case "snapshot":
+            try arity(0...0)
+            return .snapshot
         default:
             try arity(1...1)
             guard let format = ReplyFormat(rawValue: String(decoding: arguments[0], as: UTF8.self).lowercased())

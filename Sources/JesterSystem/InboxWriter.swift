@@ -1,0 +1,63 @@
+import Glibc
+import JesterCore
+import Synchronization
+
+/// Appends ratings sent with `rate` to the inbox ratings file of the data directory.
+///
+/// jesterd learns them the way it learns any appended line, through inotify, so nothing is
+/// learned that is not on disk. Each append is flushed with fsync(2) before it returns; when
+/// the call creates the file, the directory is flushed too.
+public final class InboxWriter: Sendable {
+    public static let fileName = "ratings-inbox.dat"
+
+    public let directory: String
+    private let lock = Mutex(())
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    public var path: String { directory + "/" + Self.fileName }
+
+    /// Appends one line `user<TAB><TAB>joke<TAB><TAB>rating` durably.
+    public func append(user: Int32, joke: Int32, rating: Double) throws(SystemError) {
+        let line = Array("\(user)\t\t\(joke)\t\t\(rating)\n".utf8)
+        let path = self.path
+        let directory = self.directory
+        let result: Result<Void, SystemError> = lock.withLock { _ in
+            Result { () throws(SystemError) in
+                var created = false
+                var descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+                if descriptor < 0 && errno == ENOENT {
+                    descriptor = try retryingSyscall("open", subject: path) {
+                        open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+                    }
+                    created = true
+                } else if descriptor < 0 {
+                    throw SystemError("open", errno: errno, subject: path)
+                }
+                defer { close(descriptor) }
+                var offset = 0
+                while offset < line.count {
+                    let written = try line.withUnsafeBytes { bytes in
+                        Result { () throws(SystemError) in
+                            try retryingSyscall("write", subject: path) {
+                                write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                            }
+                        }
+                    }.get()
+                    offset += written
+                }
+                try retryingSyscall("fsync", subject: path) { fsync(descriptor) }
+                if created {
+                    let directoryDescriptor = try retryingSyscall("open", subject: directory) {
+                        open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                    }
+                    defer { close(directoryDescriptor) }
+                    try retryingSyscall("fsync", subject: directory) { fsync(directoryDescriptor) }
+                }
+            }
+        }
+        try result.get()
+    }
+}

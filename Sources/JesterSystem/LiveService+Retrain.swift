@@ -1,0 +1,170 @@
+import JesterCore
+
+/// A model trained off the actor, or why not.
+enum TrainingResult: Sendable {
+    case success(TrainedRun)
+    case failure(String)
+}
+
+/// A finished training run and what it took.
+struct TrainedRun: Sendable {
+    var model: TrainedModel
+    var info: TrainingInfo
+}
+
+extension LiveService {
+    /// Loads the data directory and trains on it, on a thread of its own, logging every epoch.
+    func loadAndTrainOnThread() async -> (LoadedData, TrainingResult)? {
+        let directory = self.directory
+        let configuration = self.configuration
+        let logger = self.logger
+        let onEpoch = self.onEpoch
+        do {
+            return try await runOnDedicatedThread {
+                let loaded: LoadedData
+                do {
+                    loaded = try directory.load()
+                } catch {
+                    logger.error("cannot load the data directory", [("error", "\(error)")])
+                    return nil
+                }
+                logLoaded(loaded, logger: logger)
+                onEpoch()
+                return (loaded, Self.train(loaded, configuration: configuration, logger: logger, onEpoch: onEpoch))
+            }
+        } catch {
+            logger.error("cannot start the training thread", [("error", "\(error)")])
+            return nil
+        }
+    }
+
+    /// Trains on loaded data on the calling thread, logging every epoch.
+    nonisolated static func train(_ loaded: LoadedData, configuration: ModelConfiguration,
+                                  logger: Logger, onEpoch: @Sendable () -> Void = {}) -> TrainingResult {
+        logger.info("training started", [
+            ("model.kind", configuration.kind.rawValue),
+            ("ratings", "\(loaded.ratings.count)"),
+        ])
+        let started = monotonicSeconds()
+        let trained = configuration.train(on: loaded.ratings) { report in
+            var fields: [LogField] = [
+                ("epoch", "\(report.epoch)"),
+                ("train.rmse", ReplyText.fixed(report.trainingRMSE, decimals: 4)),
+            ]
+            if let rmse = report.validationRMSE {
+                fields.append(("validation.rmse", ReplyText.fixed(rmse, decimals: 4)))
+            }
+            logger.info("epoch finished", fields)
+            onEpoch()
+        }
+        guard trained.isFinite else {
+            return .failure("training produced parameters that are not finite")
+        }
+        let finished = monotonicSeconds()
+        let info = TrainingInfo(
+            kind: configuration.kind,
+            dimension: trained.dimension,
+            epochs: trained.epochs.count,
+            bestEpoch: trained.bestEpoch,
+            validationRMSE: trained.validationRMSE,
+            trainingCount: trained.trainingCount,
+            validationCount: trained.validationCount,
+            seconds: finished - started,
+            finishedAt: finished,
+            finishedAtWallClock: wallClockSeconds()
+        )
+        return .success(TrainedRun(model: trained, info: info))
+    }
+
+    /// Makes a full training the live model, reading from the positions its data was read at.
+    func install(_ loaded: LoadedData, _ run: TrainedRun) {
+        learner = LiveLearner(ratings: loaded.ratings, model: run.model.model,
+                              settings: FoldInSettings(configuration.factor))
+        tailer = RatingsTailer(directory: directory.path, parser: DataDirectory.parser(for: loaded.catalog),
+                               files: loaded.files)
+        catalog = loaded.catalog
+        training = run.info
+        data = loaded.info
+        withdrawalsPending = false
+        bulkPending = false
+        firstChangeAt = nil
+        lastRetrainAt = monotonicSeconds()
+        publish()
+        var fields: [LogField] = [
+            ("model.version", "\(version)"),
+            ("model.kind", run.info.kind.rawValue),
+            ("training.seconds", ReplyText.fixed(run.info.seconds, decimals: 3)),
+            ("training.epochs", "\(run.info.epochs)"),
+        ]
+        if let rmse = run.info.validationRMSE {
+            fields.append(("validation.rmse", ReplyText.fixed(rmse, decimals: 4)))
+        }
+        logger.info("model published", fields)
+        if let snapshot = snapshots.current {
+            lastAnnouncedVersion = snapshot.version
+            onModel(snapshot)
+        }
+    }
+
+    /// Starts a background retrain when enough has changed.
+    func maybeRetrain(now: Double) {
+        guard let learner, !retrainRunning else { return }
+        let learned = Double(learner.learnedCount)
+        let dueByShare = learned > 0 && learned >= settings.retrainFraction * Double(max(1, learner.ratings.count))
+        let dueByTime = firstChangeAt.map { now - $0 >= settings.retrainInterval } ?? false
+        let dueByWithdrawal = withdrawalsPending && now - lastRetrainAt >= settings.minimumRetrainGap
+        guard dueByShare || dueByTime || dueByWithdrawal || bulkPending else { return }
+        let reason = bulkPending ? "many new ratings at once"
+            : dueByWithdrawal ? "ratings withdrawn" : dueByShare ? "share of new ratings" : "time"
+        startRetrain(reason: reason)
+    }
+
+    /// Retrains now and answers once the result is in (the admin verb `retrain`).
+    public func retrainNow() async -> Reply {
+        await withCheckedContinuation { continuation in
+            retrainWaiters.append(continuation)
+            if !retrainRunning { startRetrain(reason: "requested") }
+        }
+    }
+
+    func startRetrain(reason: String) {
+        retrainRunning = true
+        lastRetrainAt = monotonicSeconds()
+        logger.info("full retrain started", [("reason", reason)])
+        Task {
+            finishRetrain(await loadAndTrainOnThread())
+        }
+    }
+
+    func finishRetrain(_ outcome: (LoadedData, TrainingResult)?) {
+        retrainRunning = false
+        var reply = Reply.error(.internalError, "retrain failed; the current model stays")
+        defer {
+            for waiter in retrainWaiters { waiter.resume(returning: reply) }
+            retrainWaiters.removeAll()
+        }
+        guard let (loaded, result) = outcome else { return }
+        guard case .success(let run) = result else {
+            if case .failure(let why) = result { reject(why) }
+            return
+        }
+        if let current = training?.validationRMSE, let candidate = run.info.validationRMSE,
+           candidate > current * (1 + settings.rejectionTolerance) {
+            reject("validation RMSE \(ReplyText.fixed(candidate, decimals: 4)) is worse than "
+                   + "\(ReplyText.fixed(current, decimals: 4))")
+            reply = .error(.internalError, "retrained model rejected: \(lastRejection ?? "")")
+            return
+        }
+        install(loaded, run)
+        catchUp(reason: "during the retrain")
+        reply = Reply(.ok, [("model.version", .integer(version))])
+        Task { await saveState() }
+    }
+
+    private func reject(_ why: String) {
+        rejectedRetrains += 1
+        lastRejection = why
+        logger.error("retrained model rejected; keeping the current one", [("reason", why)])
+        publish()
+    }
+}

@@ -1,0 +1,105 @@
+import JesterCore
+
+extension LiveService {
+    /// Serves the newest valid saved state, when there is one for the configured model.
+    ///
+    /// - Returns: Whether a state was restored and published.
+    func restoreSavedState() -> Bool {
+        guard let stateStore else { return false }
+        let started = monotonicSeconds()
+        let (loaded, skipped) = stateStore.loadLatest()
+        for file in skipped {
+            logger.warning("saved state unusable", [("file", file.name), ("reason", file.reason)])
+        }
+        guard let loaded else {
+            logger.info("no saved state: training from the data", [("state.dir", stateStore.directory)])
+            return false
+        }
+        let state = loaded.state
+        guard state.training.kind == configuration.kind,
+              configuration.kind == .seed || state.training.dimension == configuration.factor.factors
+        else {
+            logger.notice("saved state is of another model: training from the data", [("file", loaded.name)])
+            return false
+        }
+        let reloaded: JokeCatalog
+        do {
+            reloaded = try directory.loadCatalog()
+        } catch {
+            logger.warning("cannot read the jokes file", [("error", error.description)])
+            return false
+        }
+
+        var learner = LiveLearner(ratings: state.ratings, model: state.model,
+                                  settings: FoldInSettings(configuration.factor),
+                                  learnedCount: state.learnedSinceRetrain)
+        for id in reloaded.ids where learner.ratings.jokes.index(of: id) == nil { learner.addJoke(id) }
+        let files = state.files.map {
+            TrackedFile(name: $0.name, identity: FileIdentity(device: $0.device, inode: $0.inode),
+                        offset: $0.offset, nextLine: $0.nextLine, size: $0.size)
+        }
+        self.learner = learner
+        catalog = reloaded
+        tailer = RatingsTailer(directory: directory.path, parser: DataDirectory.parser(for: reloaded), files: files)
+        var info = state.training
+        let now = monotonicSeconds()
+        info.finishedAt = now - max(0, wallClockSeconds() - info.finishedAtWallClock)
+        training = info
+        data = state.data
+        version = state.snapshotVersion
+        lastSavedVersion = version + 1
+        lastRetrainAt = now
+        if state.learnedSinceRetrain > 0 { firstChangeAt = now }
+        publish()
+        if let snapshot = snapshots.current {
+            lastAnnouncedVersion = snapshot.version
+            onModel(snapshot)
+        }
+        logger.info("saved state restored", [
+            ("file", loaded.name),
+            ("model.version", "\(version)"),
+            ("ratings", "\(learner.ratings.count)"),
+            ("seconds", ReplyText.fixed(monotonicSeconds() - started, decimals: 3)),
+        ])
+        return true
+    }
+
+    /// Saves the current snapshot and file positions, off the actor; one save at a time.
+    ///
+    /// - Returns: Whether a state was saved.
+    @discardableResult
+    public func saveState() async -> Bool {
+        guard let stateStore, !saveRunning, let snapshot = snapshots.current else { return false }
+        saveRunning = true
+        defer { saveRunning = false }
+        let files = tailer.trackedFiles.map {
+            PersistedFile(name: $0.name, device: $0.identity.device, inode: $0.identity.inode,
+                          offset: $0.offset, nextLine: $0.nextLine, size: $0.size)
+        }
+        let started = monotonicSeconds()
+        let result: Result<String, StateStoreError>
+        do {
+            result = try await runOnDedicatedThread {
+                let bytes = PersistedState(snapshot, files: files).encoded()
+                return Result { () throws(StateStoreError) in try stateStore.save(bytes) }
+            }
+        } catch {
+            logger.error("cannot save the state: no thread", [("error", error.description)])
+            return false
+        }
+        lastSaveAt = monotonicSeconds()
+        switch result {
+        case .success(let name):
+            lastSavedVersion = snapshot.version
+            logger.debug("state saved", [
+                ("file", name),
+                ("model.version", "\(snapshot.version)"),
+                ("seconds", ReplyText.fixed(lastSaveAt - started, decimals: 3)),
+            ])
+            return true
+        case .failure(let error):
+            logger.error("cannot save the state; the previous one stays", [("error", error.description)])
+            return false
+        }
+    }
+}
