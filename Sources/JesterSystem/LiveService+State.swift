@@ -51,6 +51,10 @@ extension LiveService {
         lastRetrainAt = now
         if state.learnedSinceRetrain > 0 { firstChangeAt = now }
         publish()
+        if let snapshot = snapshots.current {
+            lastAnnouncedVersion = snapshot.version
+            onModel(snapshot)
+        }
         logger.info("saved state restored", [
             ("file", loaded.name),
             ("model.version", "\(version)"),

@@ -42,8 +42,12 @@ public actor LiveService {
     let directory: DataDirectory
     let stateStore: StateStore?
     let logger: Logger
-    let configuration: ModelConfiguration
-    let settings: LiveSettings
+    var configuration: ModelConfiguration
+    var settings: LiveSettings
+    /// Called on the training thread after every epoch, as a sign of progress.
+    let onEpoch: @Sendable () -> Void
+    /// Called after every full training swapped in, with the new snapshot.
+    let onModel: @Sendable (ModelSnapshot) -> Void
 
     var learner: LiveLearner?
     var tailer: RatingsTailer
@@ -62,6 +66,8 @@ public actor LiveService {
     var lastSaveAt = 0.0
     var saveRunning = false
     var retrainWaiters: [CheckedContinuation<Reply, Never>] = []
+    var lastAnnouncedVersion = 0
+    var bulkPending = false
 
     public init(
         directory: DataDirectory,
@@ -69,8 +75,12 @@ public actor LiveService {
         configuration: ModelConfiguration,
         settings: LiveSettings,
         snapshots: SnapshotBox,
-        logger: Logger
+        logger: Logger,
+        onEpoch: @escaping @Sendable () -> Void = {},
+        onModel: @escaping @Sendable (ModelSnapshot) -> Void = { _ in }
     ) {
+        self.onEpoch = onEpoch
+        self.onModel = onModel
         self.directory = directory
         self.stateStore = stateDirectory.map(StateStore.init(directory:))
         self.configuration = configuration
@@ -97,6 +107,20 @@ public actor LiveService {
         install(loaded, trained)
         catchUp(reason: "during the first training")
         await saveState()
+    }
+
+    /// Applies a reloaded configuration and retrains in full on a fresh read of the data
+    /// directory, so that ratings gone from the files are withdrawn too.
+    ///
+    /// - Returns: Why the reload failed, or `nil`.
+    public func reload(configuration next: ModelConfiguration, settings nextSettings: LiveSettings) async -> String? {
+        settings = nextSettings
+        configuration = next
+        reloadCatalog()
+        // A retrain already running read the old settings: let it finish, then run one more.
+        if retrainRunning { _ = await retrainNow() }
+        let reply = await retrainNow()
+        return reply.code.isSuccess ? nil : (reply.message ?? "retrain failed")
     }
 
     /// Reacts to a directory event.
@@ -130,6 +154,10 @@ public actor LiveService {
             catchUp(reason: nil)
         }
         maybeRetrain(now: now)
+        if version != lastAnnouncedVersion, let snapshot = snapshots.current {
+            lastAnnouncedVersion = version
+            onModel(snapshot)
+        }
         if version != lastSavedVersion, now - lastSaveAt >= settings.saveInterval {
             await saveState()
         }
@@ -162,11 +190,19 @@ public actor LiveService {
         data.rejections.merge(report.rejections)
         data.linesRead += report.linesRead
 
+        // A bulk of new ratings, such as a large file dropped in, is stored without re-solving
+        // anyone and learned by a full retrain started at once.
         let columns = report.columns
+        let bulk = columns.count >= bulkThreshold(learner)
         for index in 0..<columns.count {
-            learner.learn(userID: columns.users[index], jokeID: columns.jokes[index], value: columns.values[index])
+            learner.learn(userID: columns.users[index], jokeID: columns.jokes[index],
+                          value: columns.values[index], solving: !bulk)
         }
         self.learner = learner
+        if bulk {
+            logger.info("many new ratings at once: a full retrain learns them", [("ratings", "\(columns.count)")])
+            bulkPending = true
+        }
         if !report.withdrawn.isEmpty {
             withdrawalsPending = true
             logger.notice("ratings files gone or rewritten; their old ratings go at the next full retrain",
@@ -181,6 +217,11 @@ public actor LiveService {
         if columns.count > 0 {
             logger.debug("ratings learned", [("ratings", "\(columns.count)"), ("model.version", "\(version)")])
         }
+    }
+
+    /// New ratings in one read from which on they are stored and left to a full retrain.
+    func bulkThreshold(_ learner: LiveLearner) -> Int {
+        max(500, min(10_000, Int(settings.retrainFraction * Double(learner.ratings.count))))
     }
 
     /// Rereads the jokes file; new jokes get an index and become servable.

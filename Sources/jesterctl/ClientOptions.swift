@@ -11,7 +11,7 @@ struct ClientOptions {
                jesterctl [--socket PATH] [--json] joke JOKE
                jesterctl [--socket PATH] [--json] rate USER JOKE RATING
                jesterctl [--socket PATH] [--json] status | ping | version | help
-               jesterctl [--socket PATH] [--json] retrain | snapshot
+               jesterctl [--socket PATH] [--json] reload | retrain | snapshot
                jesterctl --help | --version
         """
 
@@ -32,6 +32,9 @@ struct ClientOptions {
           ping                check that jesterd answers
           version             versions of jesterctl, jesterd and the protocol
           help                the verbs jesterd answers
+          reload              make jesterd reread its configuration and retrain on its
+                              data directory, and wait until it has (root, jesterd's user
+                              or the admin group only)
 
           --socket PATH       jesterd's socket (default $JESTERD_SOCKET, else \(defaultSocket))
           --json              print each reply line as a JSON object
@@ -104,7 +107,7 @@ struct ClientOptions {
             try expect(["USER", "JOKE"], optional: 0, extra: 1)
             guard case .number(let rating) = NumberParsing.parseDecimal(values[2][...]), (-10...10).contains(rating)
             else { throw UsageError(message: "RATING must be a number from -10 to 10, not \(values[2])") }
-        case "status", "ping", "version", "help", "retrain", "snapshot": try expect([])
+        case "status", "ping", "version", "help", "reload", "retrain", "snapshot": try expect([])
         default: throw UsageError(message: "unknown command \(command)")
         }
         options.request = ([command] + values).joined(separator: " ")

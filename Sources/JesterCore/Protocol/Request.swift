@@ -17,6 +17,8 @@ public enum Request: Equatable, Sendable {
     case ping
     case quit
     case format(ReplyFormat)
+    /// Reread the configuration and retrain on the data directory; for administrators only.
+    case reload
     /// Admin: append a rating to the inbox ratings file.
     case rate(user: Int32, joke: Int32, rating: Double)
     /// Admin: start a full retrain and answer when it is done.
@@ -27,7 +29,7 @@ public enum Request: Equatable, Sendable {
     /// Whether only an admin peer may send it.
     public var isAdmin: Bool {
         switch self {
-        case .rate, .retrain, .snapshot: true
+        case .rate, .retrain, .snapshot, .reload: true
         default: false
         }
     }
@@ -70,6 +72,9 @@ extension Request {
         VerbDescription(name: "ping", usage: "ping", summary: "check that the daemon answers"),
         VerbDescription(name: "quit", usage: "quit", summary: "close the connection"),
         VerbDescription(name: "format", usage: "format text|json", summary: "choose the reply format"),
+        VerbDescription(name: "reload", usage: "reload",
+                        summary: "admin: reread the configuration and rescan the data directory",
+                        isAdmin: true),
         VerbDescription(name: "rate", usage: "rate USER JOKE RATING",
                         summary: "admin: append a rating to the inbox file; answers once it is on disk",
                         isAdmin: true),
@@ -152,6 +157,9 @@ extension Request {
         case "quit":
             try arity(0...0)
             return .quit
+        case "reload":
+            try arity(0...0)
+            return .reload
         case "rate":
             try arity(3...3)
             let user = try id(0, "USER")
