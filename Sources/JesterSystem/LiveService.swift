@@ -131,8 +131,9 @@ public actor LiveService {
         case .changed(let name), .removed(let name):
             guard learner != nil, DataDirectory.isRatingsFileName(name) else { return }
             var report = TailReport()
+            let pendingBefore = tailer.pendingBytes
             tailer.poll(name, into: &report)
-            learn(report)
+            learn(report, pendingChanged: tailer.pendingBytes != pendingBefore)
         case .overflow:
             logger.warning("inotify queue overflowed: rescanning the data directory")
             catchUp(reason: "after an event queue overflow")
@@ -181,7 +182,10 @@ public actor LiveService {
     }
 
     /// Folds everything a read found into the live model and publishes the result.
-    func learn(_ report: TailReport) {
+    ///
+    /// - Parameter pendingChanged: Whether the bytes waiting for a newline changed, which
+    ///   `status` shows, so a snapshot is published even when nothing was learned.
+    func learn(_ report: TailReport, pendingChanged: Bool = false) {
         guard var learner else { return }
         for failure in report.failures {
             logger.warning("cannot read a ratings file", [("file", failure.name), ("error", failure.error.description)])
@@ -213,7 +217,7 @@ public actor LiveService {
         if columns.count > 0 || !report.withdrawn.isEmpty, firstChangeAt == nil {
             firstChangeAt = monotonicSeconds()
         }
-        if changed || report.rejections.total > 0 { publish() }
+        if changed || pendingChanged || report.rejections.total > 0 { publish() }
         if columns.count > 0 {
             logger.debug("ratings learned", [("ratings", "\(columns.count)"), ("model.version", "\(version)")])
         }

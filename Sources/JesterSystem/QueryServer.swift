@@ -126,16 +126,22 @@ public final class QueryServer: Sendable {
     }
 
     private func admit(_ client: Int32) {
-        let admitted = state.withLock { state in
-            guard state.openConnections < limits.maxConnections, !state.stopping else { return false }
+        enum Admission { case admitted, full, stopping }
+        let admission = state.withLock { state -> Admission in
+            if state.stopping { return .stopping }
+            guard state.openConnections < limits.maxConnections else { return .full }
             state.openConnections += 1
-            return true
+            return .admitted
         }
-        guard admitted else {
-            logger.debug("connection refused: too many open", [("connections.max", "\(limits.maxConnections)")])
+        guard admission == .admitted else {
             var reply: [UInt8] = []
-            Reply.error(.busy, "too many connections (limit \(limits.maxConnections)); try again later")
-                .write(to: &reply, format: .text)
+            if admission == .full {
+                logger.debug("connection refused: too many open", [("connections.max", "\(limits.maxConnections)")])
+                Reply.error(.busy, "too many connections (limit \(limits.maxConnections)); try again later")
+                    .write(to: &reply, format: .text)
+            } else {
+                Reply.error(.notReady, "jesterd is stopping").write(to: &reply, format: .text)
+            }
             sendAll(client, reply)
             closeDescriptor(client)
             return
@@ -178,7 +184,8 @@ public final class QueryServer: Sendable {
             if descriptors[1].revents != 0 { return }
             if ready == 0 {
                 logger.debug("connection idle: closing")
-                let seconds = ReplyText.fixed(limits.idleTimeout, decimals: 0)
+                let timeout = limits.idleTimeout
+                let seconds = ReplyText.trimmed(timeout, maxDecimals: 3)
                 Reply.error(.idleTimeout, "idle for \(seconds) s; closing").write(to: &output, format: session.format)
                 sendAll(client, output)
                 return

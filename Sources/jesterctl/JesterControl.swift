@@ -37,7 +37,8 @@ enum JesterControl {
     private static func send(_ options: ClientOptions) -> ExitCode {
         let reply: [ReceivedLine]
         do {
-            let client = try ProtocolClient(path: options.socketPath)
+            let slow = options.command == "retrain" || options.command == "snapshot"
+            let client = try ProtocolClient(path: options.socketPath, timeout: slow ? reloadTimeout : 30)
             try client.send(options.json ? ["format json", options.request] : [options.request])
             if options.json {
                 let switched = try client.receive()

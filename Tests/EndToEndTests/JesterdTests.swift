@@ -122,11 +122,12 @@ struct JesterdTests {
         try daemon.stop()
     }
 
-    @Test func sighupIsLoggedAndIgnored() throws {
+    @Test func sighupReloadsAndRetrains() throws {
         try withDaemon { daemon in
             daemon.process.signal(SIGHUP)
             let logged = eventually(timeout: 20) {
-                daemon.log.contains("SIGHUP ignored: configuration reload is not supported")
+                daemon.log.contains("reloading origin=signal")
+                    && daemon.log.contains("model published model.version=2")
             }
             #expect(logged, "\(daemon.log)")
             let ping = try jesterctl(["--socket", daemon.socket, "ping"], in: daemon.workspace)

@@ -94,7 +94,7 @@ public struct QuerySession: Sendable {
             return reply
         case .rate, .retrain, .snapshot:
             return administer(request, snapshot: snapshot, context: context)
-        case .predict, .similar, .joke:
+        case .predict, .similar, .joke, .recommend, .explain, .onboard:
             guard let snapshot else {
                 return .error(.notReady, "no model yet: jesterd is \(context.phase); retry shortly")
             }
@@ -161,6 +161,56 @@ public struct QuerySession: Sendable {
                 ("joke", .integer(Int(jokeID))),
                 ("model", .integer(snapshot.version)),
             ]))
+            return Reply(.list, lines: lines)
+        case .recommend(let user, let count):
+            let (items, source) = snapshot.recommend(userID: user, count: count)
+            var lines = items.enumerated().map { rank, item in
+                var fields: [(key: String, value: FieldValue)] = [
+                    ("rank", .integer(rank + 1)),
+                    ("joke", .integer(Int(item.joke))),
+                    ("rating", .number(Double(item.rating), decimals: 2)),
+                ]
+                if let text = snapshot.catalog.text(of: item.joke) { fields.append(("text", .text(text))) }
+                return ReplyLine(fields)
+            }
+            lines.append(ReplyLine([
+                ("count", .integer(items.count)),
+                ("user", .integer(Int(user))),
+                ("source", .word(source)),
+                ("model", .integer(snapshot.version)),
+            ]))
+            return Reply(.list, lines: lines)
+        case .explain(let user, let joke):
+            guard let explanation = snapshot.explain(userID: user, jokeID: joke) else {
+                return .error(.notFound, "unknown joke \(joke)")
+            }
+            var lines = explanation.parts.map { part in
+                ReplyLine([("part", .word(part.name)), ("value", .number(Double(part.value), decimals: 3))])
+            }
+            lines += explanation.influences.map { influence in
+                ReplyLine([
+                    ("because", .integer(Int(influence.joke))),
+                    ("rated", .number(Double(influence.rating), decimals: 2)),
+                    ("similarity", .number(Double(influence.similarity), decimals: 3)),
+                    ("pull", .number(Double(influence.pull), decimals: 3)),
+                ])
+            }
+            lines.append(ReplyLine([
+                ("user", .integer(Int(user))),
+                ("joke", .integer(Int(joke))),
+                ("rating", .number(Double(explanation.rating), decimals: 2)),
+                ("sum", .number(Double(explanation.raw), decimals: 3)),
+                ("source", .word(explanation.source)),
+            ]))
+            return Reply(.ok, lines: lines)
+        case .onboard(let count):
+            let jokes = snapshot.onboarding(count: count)
+            var lines = jokes.enumerated().map { rank, id in
+                var fields: [(key: String, value: FieldValue)] = [("rank", .integer(rank + 1)), ("joke", .integer(Int(id)))]
+                if let text = snapshot.catalog.text(of: id) { fields.append(("text", .text(text))) }
+                return ReplyLine(fields)
+            }
+            lines.append(ReplyLine([("count", .integer(jokes.count)), ("model", .integer(snapshot.version))]))
             return Reply(.list, lines: lines)
         case .joke(let id):
             guard let text = snapshot.catalog.text(of: id) else {
