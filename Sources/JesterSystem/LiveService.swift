@@ -52,6 +52,7 @@ public actor LiveService {
     var learner: LiveLearner?
     var tailer: RatingsTailer
     var catalog = JokeCatalog()
+    var retired = JokeIDSet([])
     var training: TrainingInfo?
     var data = DataInfo(files: 0, linesRead: 0, rejections: RejectionTally())
     var version = 0
@@ -92,6 +93,7 @@ public actor LiveService {
 
     /// Serves a first model: the saved state when there is a usable one, else a full training.
     public func start() async throws(LiveServiceError) {
+        retired = directory.loadRetired()
         if restoreSavedState() {
             catchUp(reason: "since the saved state")
             return
@@ -128,6 +130,10 @@ public actor LiveService {
         switch event {
         case .changed(let name) where name == DataDirectory.jokesFileName:
             reloadCatalog()
+        case .changed(let name) where name == DataDirectory.retiredFileName,
+             .removed(let name) where name == DataDirectory.retiredFileName:
+            retired = directory.loadRetired()
+            publish()
         case .changed(let name), .removed(let name):
             guard learner != nil, DataDirectory.isRatingsFileName(name) else { return }
             var report = TailReport()
@@ -262,7 +268,7 @@ public actor LiveService {
         var info = data
         info.files = files.count
         let snapshot = ModelSnapshot(version: version, learner: learner, catalog: catalog, training: training,
-                                     data: info, live: live)
+                                     data: info, live: live, retired: retired)
         snapshots.publish(snapshot)
         snapshots.setPhase("ready")
     }
