@@ -66,6 +66,14 @@ let package = Package(
             dependencies: ["JesterCore", "JesterSystem", "JesterTestSupport"],
             swiftSettings: strictSettings
         ),
+        // Plays the service manager: notify socket, socket activation, units, install tree.
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: [
+                "jesterd", "jesterctl", "JesterCore", "JesterSystem", "JesterTestSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "LiveDataTests",
             dependencies: ["jesterd", "jesterctl", "JesterCore", "JesterSystem", "JesterTestSupport"],

@@ -34,6 +34,8 @@ public enum DataDirectoryError: Error, CustomStringConvertible, Sendable {
 /// names starting with `.` are ignored. Ratings files are read in bytewise name order.
 public struct DataDirectory: Sendable {
     public static let jokesFileName = "jester_items.dat"
+    /// Jokes never to recommend: one id per line, `#` comments allowed.
+    public static let retiredFileName = "retired_jokes.dat"
 
     public let path: String
 
@@ -81,8 +83,31 @@ public struct DataDirectory: Sendable {
         do { return JokeCatalog(parsing: try Files.read(jokesPath)) } catch { throw .unreadable(error) }
     }
 
+    /// Reads the retired jokes file; an empty set when there is none. Lines that are not an
+    /// id are ignored.
+    public func loadRetired() -> JokeIDSet {
+        guard let bytes = try? Files.read(path + "/" + Self.retiredFileName) else { return JokeIDSet([]) }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let ids = text.split(whereSeparator: \.isNewline).compactMap { line in
+            NumberParsing.parseID(line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                .trimmingBlanks())
+        }
+        return JokeIDSet(ids)
+    }
+
     /// The parser for a catalog: ratings must name one of its jokes, unless it is empty.
     public static func parser(for catalog: JokeCatalog) -> RatingsParser {
         RatingsParser(knownJokes: catalog.count > 0 ? catalog.idSet : nil)
+    }
+}
+
+private extension Substring {
+    func trimmingBlanks() -> Substring {
+        let start = drop { $0 == " " || $0 == "\t" }
+        var end = start.endIndex
+        while end > start.startIndex, start[start.index(before: end)] == " " || start[start.index(before: end)] == "\t" {
+            end = start.index(before: end)
+        }
+        return start[..<end]
     }
 }

@@ -18,6 +18,7 @@ extension LiveService {
         let directory = self.directory
         let configuration = self.configuration
         let logger = self.logger
+        let onEpoch = self.onEpoch
         do {
             return try await runOnDedicatedThread {
                 let loaded: LoadedData
@@ -28,7 +29,8 @@ extension LiveService {
                     return nil
                 }
                 logLoaded(loaded, logger: logger)
-                return (loaded, Self.train(loaded, configuration: configuration, logger: logger))
+                onEpoch()
+                return (loaded, Self.train(loaded, configuration: configuration, logger: logger, onEpoch: onEpoch))
             }
         } catch {
             logger.error("cannot start the training thread", [("error", "\(error)")])
@@ -38,7 +40,7 @@ extension LiveService {
 
     /// Trains on loaded data on the calling thread, logging every epoch.
     nonisolated static func train(_ loaded: LoadedData, configuration: ModelConfiguration,
-                                  logger: Logger) -> TrainingResult {
+                                  logger: Logger, onEpoch: @Sendable () -> Void = {}) -> TrainingResult {
         logger.info("training started", [
             ("model.kind", configuration.kind.rawValue),
             ("ratings", "\(loaded.ratings.count)"),
@@ -53,6 +55,7 @@ extension LiveService {
                 fields.append(("validation.rmse", ReplyText.fixed(rmse, decimals: 4)))
             }
             logger.info("epoch finished", fields)
+            onEpoch()
         }
         guard trained.isFinite else {
             return .failure("training produced parameters that are not finite")
@@ -83,6 +86,7 @@ extension LiveService {
         training = run.info
         data = loaded.info
         withdrawalsPending = false
+        bulkPending = false
         firstChangeAt = nil
         lastRetrainAt = monotonicSeconds()
         publish()
@@ -96,6 +100,10 @@ extension LiveService {
             fields.append(("validation.rmse", ReplyText.fixed(rmse, decimals: 4)))
         }
         logger.info("model published", fields)
+        if let snapshot = snapshots.current {
+            lastAnnouncedVersion = snapshot.version
+            onModel(snapshot)
+        }
     }
 
     /// Starts a background retrain when enough has changed.
@@ -105,8 +113,9 @@ extension LiveService {
         let dueByShare = learned > 0 && learned >= settings.retrainFraction * Double(max(1, learner.ratings.count))
         let dueByTime = firstChangeAt.map { now - $0 >= settings.retrainInterval } ?? false
         let dueByWithdrawal = withdrawalsPending && now - lastRetrainAt >= settings.minimumRetrainGap
-        guard dueByShare || dueByTime || dueByWithdrawal else { return }
-        let reason = dueByWithdrawal ? "ratings withdrawn" : dueByShare ? "share of new ratings" : "time"
+        guard dueByShare || dueByTime || dueByWithdrawal || bulkPending else { return }
+        let reason = bulkPending ? "many new ratings at once"
+            : dueByWithdrawal ? "ratings withdrawn" : dueByShare ? "share of new ratings" : "time"
         startRetrain(reason: reason)
     }
 

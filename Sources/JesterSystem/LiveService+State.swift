@@ -36,7 +36,7 @@ extension LiveService {
         for id in reloaded.ids where learner.ratings.jokes.index(of: id) == nil { learner.addJoke(id) }
         let files = state.files.map {
             TrackedFile(name: $0.name, identity: FileIdentity(device: $0.device, inode: $0.inode),
-                        offset: $0.offset, nextLine: $0.nextLine, size: $0.size)
+                        offset: $0.offset, nextLine: $0.nextLine, size: $0.size, prefix: $0.prefix)
         }
         self.learner = learner
         catalog = reloaded
@@ -51,6 +51,10 @@ extension LiveService {
         lastRetrainAt = now
         if state.learnedSinceRetrain > 0 { firstChangeAt = now }
         publish()
+        if let snapshot = snapshots.current {
+            lastAnnouncedVersion = snapshot.version
+            onModel(snapshot)
+        }
         logger.info("saved state restored", [
             ("file", loaded.name),
             ("model.version", "\(version)"),
@@ -70,7 +74,7 @@ extension LiveService {
         defer { saveRunning = false }
         let files = tailer.trackedFiles.map {
             PersistedFile(name: $0.name, device: $0.identity.device, inode: $0.identity.inode,
-                          offset: $0.offset, nextLine: $0.nextLine, size: $0.size)
+                          offset: $0.offset, nextLine: $0.nextLine, size: $0.size, prefix: $0.prefix)
         }
         let started = monotonicSeconds()
         let result: Result<String, StateStoreError>

@@ -42,12 +42,17 @@ public actor LiveService {
     let directory: DataDirectory
     let stateStore: StateStore?
     let logger: Logger
-    let configuration: ModelConfiguration
-    let settings: LiveSettings
+    var configuration: ModelConfiguration
+    var settings: LiveSettings
+    /// Called on the training thread after every epoch, as a sign of progress.
+    let onEpoch: @Sendable () -> Void
+    /// Called after every full training swapped in, with the new snapshot.
+    let onModel: @Sendable (ModelSnapshot) -> Void
 
     var learner: LiveLearner?
     var tailer: RatingsTailer
     var catalog = JokeCatalog()
+    var retired = JokeIDSet([])
     var training: TrainingInfo?
     var data = DataInfo(files: 0, linesRead: 0, rejections: RejectionTally())
     var version = 0
@@ -62,6 +67,8 @@ public actor LiveService {
     var lastSaveAt = 0.0
     var saveRunning = false
     var retrainWaiters: [CheckedContinuation<Reply, Never>] = []
+    var lastAnnouncedVersion = 0
+    var bulkPending = false
 
     public init(
         directory: DataDirectory,
@@ -69,8 +76,12 @@ public actor LiveService {
         configuration: ModelConfiguration,
         settings: LiveSettings,
         snapshots: SnapshotBox,
-        logger: Logger
+        logger: Logger,
+        onEpoch: @escaping @Sendable () -> Void = {},
+        onModel: @escaping @Sendable (ModelSnapshot) -> Void = { _ in }
     ) {
+        self.onEpoch = onEpoch
+        self.onModel = onModel
         self.directory = directory
         self.stateStore = stateDirectory.map(StateStore.init(directory:))
         self.configuration = configuration
@@ -82,6 +93,7 @@ public actor LiveService {
 
     /// Serves a first model: the saved state when there is a usable one, else a full training.
     public func start() async throws(LiveServiceError) {
+        retired = directory.loadRetired()
         if restoreSavedState() {
             catchUp(reason: "since the saved state")
             return
@@ -99,16 +111,35 @@ public actor LiveService {
         await saveState()
     }
 
+    /// Applies a reloaded configuration and retrains in full on a fresh read of the data
+    /// directory, so that ratings gone from the files are withdrawn too.
+    ///
+    /// - Returns: Why the reload failed, or `nil`.
+    public func reload(configuration next: ModelConfiguration, settings nextSettings: LiveSettings) async -> String? {
+        settings = nextSettings
+        configuration = next
+        reloadCatalog()
+        // A retrain already running read the old settings: let it finish, then run one more.
+        if retrainRunning { _ = await retrainNow() }
+        let reply = await retrainNow()
+        return reply.code.isSuccess ? nil : (reply.message ?? "retrain failed")
+    }
+
     /// Reacts to a directory event.
     public func handle(_ event: WatchEvent) async {
         switch event {
         case .changed(let name) where name == DataDirectory.jokesFileName:
             reloadCatalog()
+        case .changed(let name) where name == DataDirectory.retiredFileName,
+             .removed(let name) where name == DataDirectory.retiredFileName:
+            retired = directory.loadRetired()
+            publish()
         case .changed(let name), .removed(let name):
             guard learner != nil, DataDirectory.isRatingsFileName(name) else { return }
             var report = TailReport()
+            let pendingBefore = tailer.pendingBytes
             tailer.poll(name, into: &report)
-            learn(report)
+            learn(report, pendingChanged: tailer.pendingBytes != pendingBefore)
         case .overflow:
             logger.warning("inotify queue overflowed: rescanning the data directory")
             catchUp(reason: "after an event queue overflow")
@@ -130,6 +161,10 @@ public actor LiveService {
             catchUp(reason: nil)
         }
         maybeRetrain(now: now)
+        if version != lastAnnouncedVersion, let snapshot = snapshots.current {
+            lastAnnouncedVersion = version
+            onModel(snapshot)
+        }
         if version != lastSavedVersion, now - lastSaveAt >= settings.saveInterval {
             await saveState()
         }
@@ -153,7 +188,10 @@ public actor LiveService {
     }
 
     /// Folds everything a read found into the live model and publishes the result.
-    func learn(_ report: TailReport) {
+    ///
+    /// - Parameter pendingChanged: Whether the bytes waiting for a newline changed, which
+    ///   `status` shows, so a snapshot is published even when nothing was learned.
+    func learn(_ report: TailReport, pendingChanged: Bool = false) {
         guard var learner else { return }
         for failure in report.failures {
             logger.warning("cannot read a ratings file", [("file", failure.name), ("error", failure.error.description)])
@@ -162,11 +200,19 @@ public actor LiveService {
         data.rejections.merge(report.rejections)
         data.linesRead += report.linesRead
 
+        // A bulk of new ratings, such as a large file dropped in, is stored without re-solving
+        // anyone and learned by a full retrain started at once.
         let columns = report.columns
+        let bulk = columns.count >= bulkThreshold(learner)
         for index in 0..<columns.count {
-            learner.learn(userID: columns.users[index], jokeID: columns.jokes[index], value: columns.values[index])
+            learner.learn(userID: columns.users[index], jokeID: columns.jokes[index],
+                          value: columns.values[index], solving: !bulk)
         }
         self.learner = learner
+        if bulk {
+            logger.info("many new ratings at once: a full retrain learns them", [("ratings", "\(columns.count)")])
+            bulkPending = true
+        }
         if !report.withdrawn.isEmpty {
             withdrawalsPending = true
             logger.notice("ratings files gone or rewritten; their old ratings go at the next full retrain",
@@ -177,10 +223,15 @@ public actor LiveService {
         if columns.count > 0 || !report.withdrawn.isEmpty, firstChangeAt == nil {
             firstChangeAt = monotonicSeconds()
         }
-        if changed || report.rejections.total > 0 { publish() }
+        if changed || pendingChanged || report.rejections.total > 0 { publish() }
         if columns.count > 0 {
             logger.debug("ratings learned", [("ratings", "\(columns.count)"), ("model.version", "\(version)")])
         }
+    }
+
+    /// New ratings in one read from which on they are stored and left to a full retrain.
+    func bulkThreshold(_ learner: LiveLearner) -> Int {
+        max(500, min(10_000, Int(settings.retrainFraction * Double(learner.ratings.count))))
     }
 
     /// Rereads the jokes file; new jokes get an index and become servable.
@@ -217,7 +268,7 @@ public actor LiveService {
         var info = data
         info.files = files.count
         let snapshot = ModelSnapshot(version: version, learner: learner, catalog: catalog, training: training,
-                                     data: info, live: live)
+                                     data: info, live: live, retired: retired)
         snapshots.publish(snapshot)
         snapshots.setPhase("ready")
     }

@@ -32,7 +32,8 @@ public final class ProtocolClient {
         } catch {
             throw .unreachable("cannot connect to \(path): \(error)")
         }
-        var interval = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        let whole = timeout.rounded(.down)
+        var interval = timeval(tv_sec: Int(whole), tv_usec: max(timeout > 0 ? 1 : 0, Int((timeout - whole) * 1e6)))
         _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &interval, socklen_t(MemoryLayout<timeval>.size))
         self.timeout = timeout
     }

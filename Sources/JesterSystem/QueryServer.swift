@@ -14,8 +14,6 @@ public struct ServerLimits: Sendable {
     public var flushThreshold = 64 * 1024
     /// Seconds a write may block on a client that does not read before it is dropped.
     public var sendTimeout = 10.0
-    /// Which peers may use admin verbs.
-    public var admins = AdminPolicy()
 
     public init() {}
 }
@@ -33,6 +31,8 @@ public final class QueryServer: Sendable {
     private let snapshots: SnapshotBox
     private let context: ContextProvider
     private let logger: Logger
+    private let adminPolicy: AdminPolicy
+    private let reloads: ReloadQueue?
     private let wakeDescriptors: (read: Int32, write: Int32)
     private let state = Mutex(State())
 
@@ -42,17 +42,26 @@ public final class QueryServer: Sendable {
         var stopping = false
     }
 
+    /// Creates a server that has not started accepting yet.
+    ///
+    /// - Parameters:
+    ///   - adminPolicy: Which peers, by their SO_PEERCRED credentials, may use admin verbs.
+    ///   - reloads: Where an accepted `reload` is queued; without one, `reload` gets a 503.
     public init(
         listener: UnixListener,
         limits: ServerLimits,
         snapshots: SnapshotBox,
         logger: Logger,
+        adminPolicy: AdminPolicy = AdminPolicy(),
+        reloads: ReloadQueue? = nil,
         context: @escaping ContextProvider
     ) throws(SystemError) {
         self.listener = listener
         self.limits = limits
         self.snapshots = snapshots
         self.logger = logger
+        self.adminPolicy = adminPolicy
+        self.reloads = reloads
         self.context = context
         var pipeEnds: [Int32] = [0, 0]
         try retryingSyscall("pipe") { pipe(&pipeEnds) }
@@ -117,25 +126,30 @@ public final class QueryServer: Sendable {
     }
 
     private func admit(_ client: Int32) {
-        let admitted = state.withLock { state in
-            guard state.openConnections < limits.maxConnections, !state.stopping else { return false }
+        enum Admission { case admitted, full, stopping }
+        let admission = state.withLock { state -> Admission in
+            if state.stopping { return .stopping }
+            guard state.openConnections < limits.maxConnections else { return .full }
             state.openConnections += 1
-            return true
+            return .admitted
         }
-        guard admitted else {
-            logger.debug("connection refused: too many open", [("connections.max", "\(limits.maxConnections)")])
+        guard admission == .admitted else {
             var reply: [UInt8] = []
-            Reply.error(.busy, "too many connections (limit \(limits.maxConnections)); try again later")
-                .write(to: &reply, format: .text)
+            if admission == .full {
+                logger.debug("connection refused: too many open", [("connections.max", "\(limits.maxConnections)")])
+                Reply.error(.busy, "too many connections (limit \(limits.maxConnections)); try again later")
+                    .write(to: &reply, format: .text)
+            } else {
+                Reply.error(.notReady, "jesterd is stopping").write(to: &reply, format: .text)
+            }
             sendAll(client, reply)
             closeDescriptor(client)
             return
         }
         setSendTimeout(client)
         do {
-            let isAdmin = (try? PeerCredentials(of: client)).map(limits.admins.allows) ?? false
             try startThread { [self] in
-                serve(client, isAdmin: isAdmin)
+                serve(client)
                 closeDescriptor(client)
                 state.withLock { $0.openConnections -= 1 }
             }
@@ -146,9 +160,11 @@ public final class QueryServer: Sendable {
         }
     }
 
-    private func serve(_ client: Int32, isAdmin: Bool) {
+    private func serve(_ client: Int32) {
         var framer = LineFramer(maxLineLength: limits.maxLineLength)
-        var session = QuerySession(peerIsAdmin: isAdmin)
+        // A peer whose credentials cannot be read is not an administrator.
+        let peer = try? PeerCredentials.of(client)
+        var session = QuerySession(isAdministrator: peer.map(adminPolicy.allows) ?? false)
         var output: [UInt8] = []
         output.reserveCapacity(limits.flushThreshold + 4096)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -168,7 +184,8 @@ public final class QueryServer: Sendable {
             if descriptors[1].revents != 0 { return }
             if ready == 0 {
                 logger.debug("connection idle: closing")
-                let seconds = ReplyText.fixed(limits.idleTimeout, decimals: 0)
+                let timeout = limits.idleTimeout
+                let seconds = ReplyText.trimmed(timeout, maxDecimals: 3)
                 Reply.error(.idleTimeout, "idle for \(seconds) s; closing").write(to: &output, format: session.format)
                 sendAll(client, output)
                 return
@@ -186,7 +203,12 @@ public final class QueryServer: Sendable {
             do {
                 try buffer.withUnsafeBufferPointer { (bytes) throws(LineFramer.Stop) in
                     try framer.feed(UnsafeBufferPointer(rebasing: bytes[..<count])) { line in
-                        let reply = session.respond(to: line, snapshot: snapshot, context: queryContext)
+                        var reply = session.respond(
+                            to: line,
+                            snapshot: snapshot,
+                            context: queryContext
+                        )
+                        if reply.requestsReload { reply = queueReload(reply, peer: peer) }
                         if !reply.code.isSuccess { logger.debug("request refused", [("code", "\(reply.code.rawValue)")]) }
                         reply.write(to: &output, format: session.format)
                         if reply.closesConnection {
@@ -216,6 +238,17 @@ public final class QueryServer: Sendable {
             }
             if closing { return }
         }
+    }
+
+    private func queueReload(_ reply: Reply, peer: PeerCredentials?) -> Reply {
+        guard let reloads else { return .error(.notReady, "reload is not available here") }
+        logger.notice("reload requested", [
+            ("origin", ReloadOrigin.socket.rawValue),
+            ("peer.uid", peer.map { "\($0.userID)" } ?? "unknown"),
+            ("peer.pid", peer.map { "\($0.processID)" } ?? "unknown"),
+        ])
+        reloads.request(.socket)
+        return reply
     }
 
     /// Writes everything or reports failure (send(2) with MSG_NOSIGNAL, EINTR retried).

@@ -22,13 +22,20 @@ public struct TrackedFile: Sendable, Equatable {
     public var nextLine: Int
     /// The size when the file was last read.
     public var size: Int
+    /// The file's first bytes as read, up to ``prefixLength``, to notice a file rewritten in
+    /// place to at least its old length.
+    public var prefix: [UInt8]
 
-    public init(name: String, identity: FileIdentity, offset: Int, nextLine: Int, size: Int) {
+    public static let prefixLength = 64
+
+    public init(name: String, identity: FileIdentity, offset: Int, nextLine: Int, size: Int,
+                prefix: [UInt8] = []) {
         self.name = name
         self.identity = identity
         self.offset = offset
         self.nextLine = nextLine
         self.size = size
+        self.prefix = prefix
     }
 }
 
@@ -53,7 +60,8 @@ public struct TailReport: Sendable {
 ///
 /// Events are hints, not truth: every read goes to the end of the file. A line is parsed only
 /// once its newline has arrived; a partial last line waits in the file for the rest. A file
-/// whose inode changed, or that shrank below what was read, is read again from its start.
+/// whose inode changed, that shrank below what was read, or whose first bytes changed, is read
+/// again from its start.
 public struct RatingsTailer: Sendable {
     public let directory: String
     public var parser: RatingsParser
@@ -101,7 +109,7 @@ public struct RatingsTailer: Sendable {
         var file = files[name] ?? TrackedFile(name: name, identity: identity, offset: 0, nextLine: 1, size: 0)
         if files[name] == nil {
             report.added.append(name)
-        } else if file.identity != identity || size < file.offset {
+        } else if file.identity != identity || size < file.offset || !Self.startsWith(descriptor, file.prefix) {
             report.withdrawn.append(name)
             file = TrackedFile(name: name, identity: identity, offset: 0, nextLine: 1, size: 0)
         }
@@ -127,6 +135,14 @@ public struct RatingsTailer: Sendable {
 
     /// Bytes in tracked files not yet learned.
     public var pendingBytes: Int { files.values.reduce(0) { $0 + max(0, $1.size - $1.offset) } }
+
+    /// Whether the file still begins with the bytes read from it before.
+    private static func startsWith(_ descriptor: Int32, _ prefix: [UInt8]) -> Bool {
+        guard !prefix.isEmpty else { return true }
+        var current = [UInt8](repeating: 0, count: prefix.count)
+        let count = current.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        return count == prefix.count && current == prefix
+    }
 
     private mutating func forget(_ name: String, into report: inout TailReport) {
         guard files.removeValue(forKey: name) != nil else { return }
@@ -172,6 +188,10 @@ public struct RatingsTailer: Sendable {
                 into: &report.columns,
                 rejections: &report.rejections
             )
+        }
+        // The prefix already holds bytes 0 ..< offset, as far as it reaches; extend it.
+        if file.offset < TrackedFile.prefixLength {
+            file.prefix = Array(file.prefix.prefix(file.offset)) + buffer.prefix(TrackedFile.prefixLength - file.offset)
         }
         file.offset += progress.consumedBytes
         file.nextLine += progress.lines

@@ -8,10 +8,13 @@ struct ClientOptions {
     static let usage = """
         usage: jesterctl [--socket PATH] [--json] predict USER JOKE
                jesterctl [--socket PATH] [--json] similar JOKE [N]
+               jesterctl [--socket PATH] [--json] recommend USER [N]
+               jesterctl [--socket PATH] [--json] explain USER JOKE
+               jesterctl [--socket PATH] [--json] onboard [N]
                jesterctl [--socket PATH] [--json] joke JOKE
                jesterctl [--socket PATH] [--json] rate USER JOKE RATING
                jesterctl [--socket PATH] [--json] status | ping | version | help
-               jesterctl [--socket PATH] [--json] retrain | snapshot
+               jesterctl [--socket PATH] [--json] reload | retrain | snapshot
                jesterctl --help | --version
         """
 
@@ -22,16 +25,25 @@ struct ClientOptions {
 
           predict USER JOKE   how much USER will like JOKE, from -10 to 10
           similar JOKE [N]    the N jokes (default 3) that make the same people laugh
+          recommend USER [N]  the N jokes (default 5) USER has not rated that USER
+                              should like most
+          explain USER JOKE   why the prediction is what it is
+          onboard [N]         the N jokes (default 8) a new user should rate first
           joke JOKE           the text of a joke
           rate USER JOKE RATING
-                              record a rating from -10 to 10 (admin); jesterd learns it
-                              within milliseconds
+                              record a rating from -10 to 10 (admin); with the mf model
+                              jesterd learns it within milliseconds, with seed at the
+                              next full retrain
           status              the model, the data files and the daemon's state
-          retrain             retrain in full now and wait for the new model (admin)
+          retrain             retrain in full now and wait, up to 15 minutes, for the
+                              new model (admin)
           snapshot            save jesterd's state now (admin)
           ping                check that jesterd answers
           version             versions of jesterctl, jesterd and the protocol
           help                the verbs jesterd answers
+          reload              make jesterd reread its configuration and retrain on its
+                              data directory, and wait until it has (root, jesterd's user
+                              or the admin group only)
 
           --socket PATH       jesterd's socket (default $JESTERD_SOCKET, else \(defaultSocket))
           --json              print each reply line as a JSON object
@@ -99,12 +111,15 @@ struct ClientOptions {
         switch command {
         case "predict": try expect(["USER", "JOKE"])
         case "similar": try expect(["JOKE", "[N]"], optional: 1)
+        case "recommend": try expect(["USER", "[N]"], optional: 1)
+        case "explain": try expect(["USER", "JOKE"])
+        case "onboard": try expect(["[N]"], optional: 1)
         case "joke": try expect(["JOKE"])
         case "rate":
             try expect(["USER", "JOKE"], optional: 0, extra: 1)
             guard case .number(let rating) = NumberParsing.parseDecimal(values[2][...]), (-10...10).contains(rating)
             else { throw UsageError(message: "RATING must be a number from -10 to 10, not \(values[2])") }
-        case "status", "ping", "version", "help", "retrain", "snapshot": try expect([])
+        case "status", "ping", "version", "help", "reload", "retrain", "snapshot": try expect([])
         default: throw UsageError(message: "unknown command \(command)")
         }
         options.request = ([command] + values).joined(separator: " ")

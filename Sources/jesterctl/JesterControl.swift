@@ -30,14 +30,15 @@ enum JesterControl {
             print("jesterctl \(ClientOptions.version)")
             exit(ExitCode.success.rawValue)
         case .send:
-            exit(send(options).rawValue)
+            exit((options.command == "reload" ? reload(options) : send(options)).rawValue)
         }
     }
 
     private static func send(_ options: ClientOptions) -> ExitCode {
         let reply: [ReceivedLine]
         do {
-            let client = try ProtocolClient(path: options.socketPath)
+            let slow = options.command == "retrain" || options.command == "snapshot"
+            let client = try ProtocolClient(path: options.socketPath, timeout: slow ? reloadTimeout : 30)
             try client.send(options.json ? ["format json", options.request] : [options.request])
             if options.json {
                 let switched = try client.receive()
@@ -79,6 +80,62 @@ enum JesterControl {
         }
         print(TextOutput.render(command: options.command, reply: reply, width: terminalWidth()))
         return .success
+    }
+
+    /// How long `reload` waits for jesterd to finish, in seconds.
+    static let reloadTimeout = 900.0
+
+    /// Asks for a reload and waits until one that started after the request has finished.
+    ///
+    /// `status` and `reload` go out together: `status` reports how many reloads had been
+    /// requested before this one, so the reload is done once `reload.finished` exceeds that.
+    private static func reload(_ options: ClientOptions) -> ExitCode {
+        do {
+            let client = try ProtocolClient(path: options.socketPath)
+            try client.send(["status", "reload"])
+            let before = TextOutput.fields(try client.receive().last!)
+            let accepted = try client.receive()
+            guard accepted[0].code == 202 else {
+                let text = accepted.map(\.payload).joined(separator: " ")
+                printError("jesterctl: \(accepted[0].code) \(text)\n")
+                return .daemonError
+            }
+            guard let requested = before["reload.requested"].flatMap({ Int($0) }) else {
+                printError("jesterctl: jesterd's status does not report reloads\n")
+                return .protocolError
+            }
+
+            let deadline = monotonicSeconds() + reloadTimeout
+            while monotonicSeconds() < deadline {
+                try client.send(["status"])
+                let status = TextOutput.fields(try client.receive().last!)
+                guard let finished = status["reload.finished"].flatMap({ Int($0) }) else {
+                    return .protocolError
+                }
+                if finished > requested {
+                    if let failure = status["reload.error"] {
+                        printError("jesterctl: reload failed: \(failure)\n")
+                        return .daemonError
+                    }
+                    let version = status["model.version"] ?? "?"
+                    print(options.json ? "{\"reload\":\"done\",\"model.version\":\(version)}"
+                        : "reloaded: model \(version)")
+                    return .success
+                }
+                usleep(50_000)
+            }
+            printError("jesterctl: reload not finished within \(Int(reloadTimeout)) s\n")
+            return .unavailable
+        } catch {
+            switch error {
+            case .unreachable, .timedOut:
+                printError("jesterctl: \(error)\nIs jesterd running? Check the socket path.\n")
+                return .unavailable
+            case .protocolViolation:
+                printError("jesterctl: \(error)\n")
+                return .protocolError
+            }
+        }
     }
 
     private static func terminalWidth() -> Int {

@@ -43,6 +43,39 @@ enum TextOutput {
             }
             if reply.count == 1 { text += "\n\nnone found" }
             return text
+        case "recommend":
+            var text = "Jokes for user \(last["user"] ?? "?") (\(last["source"] ?? "?")):"
+            for line in reply.dropLast() {
+                let item = fields(line)
+                text += "\n\n\(item["rank"] ?? "?"). Joke \(item["joke"] ?? "?") "
+                    + "(predicted \(item["rating"] ?? "?"))"
+                if let joke = item["text"] { text += "\n" + wrap(joke, width: width, indent: "   ") }
+            }
+            if reply.count == 1 { text += "\n\nnone left to recommend" }
+            return text
+        case "onboard":
+            var text = "Rate these jokes first:"
+            for line in reply.dropLast() {
+                let item = fields(line)
+                text += "\n\n\(item["rank"] ?? "?"). Joke \(item["joke"] ?? "?")"
+                if let joke = item["text"] { text += "\n" + wrap(joke, width: width, indent: "   ") }
+            }
+            return text
+        case "explain":
+            var text = "Joke \(last["joke"] ?? "?") for user \(last["user"] ?? "?"): "
+                + "\(last["rating"] ?? "?") (source: \(last["source"] ?? "?"))"
+            for line in reply.dropLast() {
+                let item = fields(line)
+                if let part = item["part"] {
+                    text += "\n  \(part.padding(to: 12)) \(item["value"] ?? "?")"
+                } else if let joke = item["because"] {
+                    let direction = (item["pull"] ?? "").hasPrefix("-") ? "down" : "up"
+                    text += "\n  pulled \(direction) by joke \(joke): rated \(item["rated"] ?? "?"), "
+                        + "similarity \(item["similarity"] ?? "?")"
+                }
+            }
+            text += "\n  \("sum".padding(to: 12)) \(last["sum"] ?? "?")"
+            return text
         case "joke":
             return "Joke \(last["joke"] ?? "?"):\n\n" + wrap(last["text"] ?? "", width: width)
         case "ping", "snapshot":

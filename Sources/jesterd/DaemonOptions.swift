@@ -1,7 +1,7 @@
 import JesterCore
 import JesterSystem
 
-/// jesterd's command line.
+/// jesterd's settings, from its command line and its configuration file.
 struct DaemonOptions {
     static let version = "0.1.0"
 
@@ -9,9 +9,9 @@ struct DaemonOptions {
         usage: jesterd [--data-dir DIR] [--socket PATH] [--state-dir DIR] [--model mf|seed]
                        [--seed N] [--factors K] [--epochs N] [--learning-rate X]
                        [--regularization X] [--retrain-fraction X] [--retrain-interval SECONDS]
-                       [--save-interval SECONDS] [--admin-group GROUP] [--max-connections N]
-                       [--idle-timeout SECONDS] [--log-level LEVEL]
-               jesterd evaluate [OPTIONS]   (see jesterd evaluate --help)
+                       [--save-interval SECONDS] [--max-connections N] [--idle-timeout SECONDS]
+                       [--log-level LEVEL] [--admin-group NAME] [--config PATH]
+               jesterd evaluate [OPTIONS]
                jesterd --help | --version
         """
 
@@ -25,8 +25,8 @@ struct DaemonOptions {
                                   (default /var/lib/jesterd/data)
           --socket PATH           socket to listen on, unless systemd passes one
                                   (default /run/jesterd/jesterd.sock)
-          --state-dir DIR         saved model and file positions, so a restart needs no
-                                  retrain (default /var/lib/jesterd)
+          --state-dir DIR         saved model and file positions, so that a restart needs
+                                  no retrain (default /var/lib/jesterd)
           --model mf|seed         mf: biased matrix factorisation (default);
                                   seed: the original notebook's network
           --seed N                training seed; the same seed gives the same model (default 1)
@@ -37,14 +37,16 @@ struct DaemonOptions {
           --retrain-fraction X    retrain in full once this share of the ratings arrived
                                   since the last full training (default 0.05)
           --retrain-interval SECONDS
-                                  or this long after the first new rating (default 3600)
+                                  ...or this long after the first new rating (default 3600)
           --save-interval SECONDS save the state at most this often (default 60)
-          --admin-group GROUP     members may use admin verbs (rate, retrain, snapshot);
-                                  root and jesterd's own user always may
           --max-connections N     open connections at once (default 256)
           --idle-timeout SECONDS  close connections silent this long (default 60)
           --log-level LEVEL       trace, debug, info, notice, warning, error or critical
                                   (default info)
+          --admin-group NAME      members of group NAME may use the admin verbs (rate,
+                                  retrain, snapshot, reload)
+          --config PATH           configuration file (default /etc/jesterd/jesterd.conf);
+                                  options given here win over its settings
           --help                  print this help and exit
           --version               print the version and exit
         """
@@ -55,9 +57,19 @@ struct DaemonOptions {
     var model = ModelConfiguration()
     var limits = ServerLimits()
     var live = LiveSettings()
-    var adminGroup: String?
     var logLevel = LogLevel.info
-    var action = Action.run
+    /// The group whose members may use the admin verbs, besides root and jesterd's own user.
+    var adminGroup: String?
+
+    /// The default configuration file, read when it exists.
+    static let defaultConfigurationPath = "/etc/jesterd/jesterd.conf"
+
+    /// The names of the settings, as configuration keys; each is also an option with `--`.
+    static let settingNames = [
+        "data-dir", "socket", "state-dir", "model", "seed", "factors", "epochs", "learning-rate",
+        "regularization", "retrain-fraction", "retrain-interval", "save-interval",
+        "max-connections", "idle-timeout", "log-level", "admin-group",
+    ]
 
     enum Action {
         case run
@@ -69,9 +81,25 @@ struct DaemonOptions {
         var message: String
     }
 
-    /// Parses the arguments after the program name.
-    static func parse(_ arguments: [String]) throws(UsageError) -> DaemonOptions {
-        var options = DaemonOptions()
+    /// A value a setting does not take; `reason` completes a sentence that starts with its name.
+    struct InvalidValue: Error {
+        var reason: String
+    }
+
+    /// What the command line asked for: the action, the settings given and the file to read.
+    struct Arguments {
+        var action = Action.run
+        /// Settings in command-line order, by name without the dashes; already checked.
+        var settings: [(name: String, value: String)] = []
+        var configurationPath = DaemonOptions.defaultConfigurationPath
+        /// Whether `--config` named the file, which then must exist.
+        var configurationGiven = false
+    }
+
+    /// Parses the arguments after the program name, checking every value.
+    static func parse(_ arguments: [String]) throws(UsageError) -> Arguments {
+        var result = Arguments()
+        var scratch = DaemonOptions()
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             var name = argument
@@ -82,68 +110,131 @@ struct DaemonOptions {
             }
             func value() throws(UsageError) -> String {
                 if let inlineValue { return inlineValue }
-                guard let next = rest.popFirst() else { throw UsageError(message: "\(name) needs a value") }
+                guard let next = rest.popFirst() else {
+                    throw UsageError(message: "\(name) needs a value")
+                }
                 return next
             }
             switch name {
-            case "--help", "-h": options.action = .help
-            case "--version": options.action = .version
-            case "--data-dir": options.dataDirectory = try value()
-            case "--socket": options.socketPath = try value()
-            case "--state-dir": options.stateDirectory = try value()
-            case "--model":
+            case "--help", "-h": result.action = .help
+            case "--version": result.action = .version
+            case "--config":
+                result.configurationPath = try value()
+                result.configurationGiven = true
+            case _ where name.hasPrefix("--") && settingNames.contains(String(name.dropFirst(2))):
+                let setting = String(name.dropFirst(2))
                 let text = try value()
-                guard let kind = ModelKind(rawValue: text) else {
-                    throw UsageError(message: "--model must be mf or seed, not \(text)")
+                do throws(InvalidValue) {
+                    try scratch.set(setting, to: text)
+                } catch {
+                    throw UsageError(message: "\(name) \(error.reason)")
                 }
-                options.model.kind = kind
-            case "--seed": options.model.seed = UInt64(try number(name, try value(), in: 0...Double(Int64.max)))
-            case "--factors": options.model.factor.factors = Int(try number(name, try value(), in: 1...1024))
-            case "--epochs":
-                let epochs = Int(try number(name, try value(), in: 1...10_000))
-                options.model.factor.maxEpochs = epochs
-                options.model.seedNetwork.epochs = epochs
-            case "--learning-rate":
-                let rate = Float(try number(name, try value(), in: 1e-9...10, integer: false))
-                options.model.factor.learningRate = rate
-                options.model.seedNetwork.learningRate = rate
-            case "--regularization":
-                options.model.factor.regularization = Float(try number(name, try value(), in: 0...100, integer: false))
-            case "--retrain-fraction":
-                options.live.retrainFraction = try number(name, try value(), in: 1e-6...1000, integer: false)
-            case "--retrain-interval":
-                options.live.retrainInterval = try number(name, try value(), in: 0.001...31_536_000, integer: false)
-            case "--save-interval":
-                options.live.saveInterval = try number(name, try value(), in: 0.001...31_536_000, integer: false)
-            case "--admin-group":
-                options.adminGroup = try value()
-            case "--max-connections": options.limits.maxConnections = Int(try number(name, try value(), in: 1...65_536))
-            case "--idle-timeout":
-                options.limits.idleTimeout = try number(name, try value(), in: 0.001...86_400, integer: false)
-            case "--log-level":
-                let text = try value()
-                guard let level = LogLevel(name: text) else {
-                    throw UsageError(message: "--log-level must be one of \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
-                }
-                options.logLevel = level
+                result.settings.append((setting, text))
             default:
                 throw UsageError(message: "unknown option \(argument)")
             }
         }
+        return result
+    }
+
+    /// The options from the defaults, then the configuration file, then the command line.
+    ///
+    /// - Throws: ``ConfigurationError`` for an unknown key or a bad value in the file.
+    static func resolve(
+        _ arguments: Arguments,
+        file entries: [ConfigurationEntry],
+        path: String
+    ) throws(ConfigurationError) -> DaemonOptions {
+        var options = DaemonOptions()
+        for entry in entries {
+            guard settingNames.contains(entry.key) else {
+                throw ConfigurationError(
+                    path: path,
+                    line: entry.line,
+                    problem: .unknownKey(entry.key)
+                )
+            }
+            do throws(InvalidValue) {
+                try options.set(entry.key, to: entry.value)
+            } catch {
+                throw ConfigurationError(
+                    path: path,
+                    line: entry.line,
+                    problem: .badValue(key: entry.key, reason: error.reason)
+                )
+            }
+        }
+
+        // Values on the command line were checked by parse(_:).
+        for setting in arguments.settings {
+            try? options.set(setting.name, to: setting.value)
+        }
         return options
     }
 
-    private static func number(_ name: String, _ text: String, in range: ClosedRange<Double>,
-                               integer: Bool = true) throws(UsageError) -> Double {
+    /// Sets one setting by its name without dashes.
+    mutating func set(_ name: String, to text: String) throws(InvalidValue) {
+        switch name {
+        case "data-dir": dataDirectory = text
+        case "socket": socketPath = text
+        case "state-dir": stateDirectory = text
+        case "admin-group": adminGroup = text
+        case "model":
+            guard let kind = ModelKind(rawValue: text) else {
+                throw InvalidValue(reason: "must be mf or seed, not \(text)")
+            }
+            model.kind = kind
+        case "seed": model.seed = UInt64(try Self.number(text, in: 0...Double(Int64.max)))
+        case "factors": model.factor.factors = Int(try Self.number(text, in: 1...1024))
+        case "epochs":
+            let epochs = Int(try Self.number(text, in: 1...10_000))
+            model.factor.maxEpochs = epochs
+            model.seedNetwork.epochs = epochs
+        case "learning-rate":
+            let rate = Float(try Self.number(text, in: 1e-9...10, integer: false))
+            model.factor.learningRate = rate
+            model.seedNetwork.learningRate = rate
+        case "regularization":
+            model.factor.regularization = Float(try Self.number(text, in: 0...100, integer: false))
+        case "retrain-fraction":
+            live.retrainFraction = try Self.number(text, in: 1e-6...1000, integer: false)
+        case "retrain-interval":
+            live.retrainInterval = try Self.number(text, in: 0.001...31_536_000, integer: false)
+        case "save-interval":
+            live.saveInterval = try Self.number(text, in: 0.001...31_536_000, integer: false)
+        case "max-connections":
+            limits.maxConnections = Int(try Self.number(text, in: 1...65_536))
+        case "idle-timeout":
+            limits.idleTimeout = try Self.number(text, in: 0.001...86_400, integer: false)
+        case "log-level":
+            guard let level = LogLevel(name: text) else {
+                let names = LogLevel.allCases.map(\.name).joined(separator: ", ")
+                throw InvalidValue(reason: "must be one of \(names), not \(text)")
+            }
+            logLevel = level
+        default:
+            throw InvalidValue(reason: "is not a setting")
+        }
+    }
+
+    private static func number(
+        _ text: String,
+        in range: ClosedRange<Double>,
+        integer: Bool = true
+    ) throws(InvalidValue) -> Double {
         let parsed: Double? = integer ? Int64(text).map(Double.init) : Double(text)
         guard let parsed, parsed.isFinite, range.contains(parsed) else {
             let kind = integer ? "an integer" : "a number"
-            throw UsageError(message: "\(name) must be \(kind) from \(range.lowerBound.clean) to \(range.upperBound.clean), not \(text)")
+            let bounds = "\(range.lowerBound.clean) to \(range.upperBound.clean)"
+            throw InvalidValue(reason: "must be \(kind) from \(bounds), not \(text)")
         }
         return parsed
     }
 }
 
 private extension Double {
-    var clean: String { self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self) }
+    var clean: String {
+        if self >= Double(Int64.max) { return String(Int64.max) }
+        return self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
+    }
 }

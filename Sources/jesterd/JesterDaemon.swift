@@ -10,6 +10,7 @@ enum ExitCode: Int32 {
     case software = 70
     case osError = 71
     case unavailable = 69
+    case configuration = 78
 }
 
 @main
@@ -19,19 +20,19 @@ enum JesterDaemon {
         let signals = SignalEvents([SIGTERM, SIGINT, SIGHUP])
         signal(SIGPIPE, SIG_IGN)
 
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "evaluate" {
-            exit(EvaluateCommand.main(Array(arguments.dropFirst())).rawValue)
+        let commandLine = Array(CommandLine.arguments.dropFirst())
+        if commandLine.first == "evaluate" {
+            exit(EvaluateCommand.main(Array(commandLine.dropFirst())).rawValue)
         }
 
-        let options: DaemonOptions
+        let arguments: DaemonOptions.Arguments
         do {
-            options = try DaemonOptions.parse(arguments)
+            arguments = try DaemonOptions.parse(commandLine)
         } catch {
             printError("jesterd: \(error.message)\n\(DaemonOptions.usage)\n")
             exit(ExitCode.usage.rawValue)
         }
-        switch options.action {
+        switch arguments.action {
         case .help:
             print(DaemonOptions.help)
             exit(ExitCode.success.rawValue)
@@ -42,18 +43,54 @@ enum JesterDaemon {
             break
         }
 
-        let logger = Logger(identifier: "jesterd", threshold: options.logLevel)
-        let code = await run(options, signals: signals, logger: logger)
+        let options: DaemonOptions
+        do {
+            options = try DaemonOptions.load(arguments)
+        } catch {
+            printError("jesterd: \(error)\n")
+            exit(ExitCode.configuration.rawValue)
+        }
+
+        let logger = Logger(
+            identifier: "jesterd",
+            threshold: options.logLevel,
+            destination: .detect()
+        )
+        let code = await run(options, arguments: arguments, signals: signals, logger: logger)
         exit(code.rawValue)
     }
 
-    private static func run(_ options: DaemonOptions, signals: SignalEvents, logger: Logger) async -> ExitCode {
+    private static func run(
+        _ options: DaemonOptions,
+        arguments: DaemonOptions.Arguments,
+        signals: SignalEvents,
+        logger: Logger
+    ) async -> ExitCode {
         let started = monotonicSeconds()
         logger.info("starting", [
             ("version", DaemonOptions.version),
             ("data.dir", options.dataDirectory),
             ("model.kind", options.model.kind.rawValue),
         ])
+
+        do {
+            if let interval = try Watchdog.startIfEnabled() {
+                let seconds = ReplyText.fixed(interval, decimals: 3)
+                logger.info("watchdog pings started", [("interval", seconds)])
+            }
+        } catch {
+            logger.critical("cannot start the watchdog thread", [("error", error.description)])
+            return .osError
+        }
+
+        var adminPolicy = AdminPolicy()
+        if let name = options.adminGroup {
+            guard let group = AdminPolicy.groupID(named: name) else {
+                logger.critical("the admin group does not exist", [("admin.group", name)])
+                return .configuration
+            }
+            adminPolicy.groupID = group
+        }
 
         // Fail before binding anything when there is nothing to learn from.
         let directory = DataDirectory(path: options.dataDirectory)
@@ -63,15 +100,6 @@ enum JesterDaemon {
         } catch {
             logger.critical("cannot use the data directory", [("error", error.description)])
             return .noInput
-        }
-
-        var limits = options.limits
-        if let group = options.adminGroup {
-            guard let groupID = AdminPolicy.groupID(named: group) else {
-                logger.critical("no such group for --admin-group", [("group", group)])
-                return .usage
-            }
-            limits.admins.adminGroup = groupID
         }
 
         let listener: UnixListener
@@ -95,26 +123,41 @@ enum JesterDaemon {
         }
 
         let snapshots = SnapshotBox()
+        let reloads = ReloadQueue()
+        let extender = StartupExtender(seconds: ModelLifecycle.startupExtension)
         let service = LiveService(
             directory: directory,
             stateDirectory: options.stateDirectory,
             configuration: options.model,
             settings: options.live,
             snapshots: snapshots,
+            logger: logger,
+            onEpoch: { extender.progress() },
+            onModel: { Systemd.notify("STATUS=\(ModelLifecycle.statusLine($0))") }
+        )
+        let actions = LiveAdminActions(
+            service: service,
+            inbox: InboxWriter(directory: options.dataDirectory),
             logger: logger
         )
-        let actions = LiveAdminActions(service: service, inbox: InboxWriter(directory: options.dataDirectory),
-                                       logger: logger)
         let server: QueryServer
         do {
             server = try QueryServer(
                 listener: listener,
-                limits: limits,
+                limits: options.limits,
                 snapshots: snapshots,
-                logger: logger
+                logger: logger,
+                adminPolicy: adminPolicy,
+                reloads: reloads
             ) {
-                QueryContext(now: monotonicSeconds(), startedAt: started,
-                             daemonVersion: DaemonOptions.version, phase: "", actions: actions)
+                QueryContext(
+                    now: monotonicSeconds(),
+                    startedAt: started,
+                    daemonVersion: DaemonOptions.version,
+                    phase: "",
+                    reloads: reloads.status,
+                    actions: actions
+                )
             }
             try server.start()
         } catch {
@@ -124,25 +167,21 @@ enum JesterDaemon {
         }
         logger.info("listening", [("socket", listener.ownedPath ?? "passed by systemd")])
 
-        // Three tasks: serving the model (first training or saved state, then directory events),
-        // a once-a-second tick, and waiting for a stop signal. A stop signal or a failure to
-        // get a first model ends the daemon.
+        // Three tasks: the model (a first model, then directory events and reloads), a
+        // once-a-second tick (safety rescans, timed retrains, state saves) and waiting for a
+        // stop signal. A stop signal, or failing to get a first model, ends the daemon.
+        let models = ModelLifecycle(
+            arguments: arguments,
+            options: options,
+            service: service,
+            watcher: watcher,
+            reloads: reloads,
+            extender: extender,
+            logger: logger
+        )
         return await withTaskGroup(of: ExitCode?.self) { group -> ExitCode in
             group.addTask {
-                do {
-                    try await service.start()
-                } catch {
-                    logger.critical("no model to serve", [("error", "\(error)")])
-                    return .software
-                }
-                if let snapshot = snapshots.current {
-                    Systemd.notify("READY=1\nSTATUS=\(statusLine(snapshot))")
-                }
-                for await event in watcher.events {
-                    logger.debug("directory event", [("event", "\(event)")])
-                    await service.handle(event)
-                }
-                return nil
+                await models.run()
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -152,7 +191,7 @@ enum JesterDaemon {
                 return nil
             }
             group.addTask {
-                await waitForStopSignal(signals, logger: logger)
+                await waitForStopSignal(signals, reloads: reloads, logger: logger)
                 return .success
             }
             var code = ExitCode.success
@@ -161,19 +200,40 @@ enum JesterDaemon {
                 code = result
                 break
             }
-            Systemd.notify("STOPPING=1")
-            server.stop()
-            watcher.stop()
-            if code == .success { await service.saveState() }
-            logger.info("stopped")
+            group.cancelAll()
+            await stop(server, watcher: watcher, service: code == .success ? service : nil, logger: logger)
+            // The group would wait for a training run in progress, which cannot be cancelled;
+            // it ends with the process instead.
             exit(code.rawValue)
         }
     }
 
-    private static func waitForStopSignal(_ signals: SignalEvents, logger: Logger) async {
+    /// Stops gracefully: no new connections, replies in flight finished, the state saved,
+    /// all within a bound.
+    private static func stop(
+        _ server: QueryServer,
+        watcher: DirectoryWatcher,
+        service: LiveService?,
+        logger: Logger
+    ) async {
+        Systemd.notify("STOPPING=1")
+        let stopStarted = monotonicSeconds()
+        server.stop(timeout: 5)
+        watcher.stop()
+        if let service { await service.saveState() }
+        let seconds = ReplyText.fixed(monotonicSeconds() - stopStarted, decimals: 3)
+        logger.info("stopped", [("seconds", seconds)])
+    }
+
+    private static func waitForStopSignal(
+        _ signals: SignalEvents,
+        reloads: ReloadQueue,
+        logger: Logger
+    ) async {
         for await number in signals.stream {
             if number == SIGHUP {
-                logger.notice("SIGHUP ignored: configuration reload is not supported")
+                logger.notice("reload requested", [("origin", ReloadOrigin.signal.rawValue)])
+                reloads.request(.signal)
                 continue
             }
             logger.info("stopping", [("signal", number == SIGTERM ? "SIGTERM" : "SIGINT")])
@@ -186,15 +246,6 @@ enum JesterDaemon {
             return UnixListener(adopting: passed)
         }
         return try UnixListener(path: options.socketPath, mode: 0o660)
-    }
-
-    private static func statusLine(_ snapshot: ModelSnapshot) -> String {
-        var line = "model \(snapshot.version) (\(snapshot.training.kind.rawValue)), "
-        line += "\(snapshot.ratings.count) ratings, \(snapshot.ratings.users.count) users"
-        if let rmse = snapshot.training.validationRMSE {
-            line += ", validation RMSE \(ReplyText.fixed(rmse, decimals: 3))"
-        }
-        return line
     }
 
     private static func printError(_ text: String) {

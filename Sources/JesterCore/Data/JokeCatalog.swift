@@ -45,7 +45,9 @@ public struct JokeCatalog: Sendable, Equatable {
             entries.append((joke.id, JokeText.decode(lines: joke.lines)))
         }
 
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so split on both line ends explicitly.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for rawLine in lines {
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if let header = Self.header(of: line) {
                 finish()

@@ -133,6 +133,18 @@ public enum NumberParsing {
         }
     }
 
+    /// `value` rounded to a `Float`, or `nil` when the `Double` sits exactly halfway between
+    /// two floats, where rounding twice (decimal to `Double` to `Float`) may differ from
+    /// rounding the decimal once; callers then parse the text with `Float(_:)`.
+    @inline(__always)
+    public static func roundedOnce(_ value: Double) -> Float? {
+        let rounded = Float(value)
+        let back = Double(rounded)
+        guard back != value else { return rounded }
+        let neighbour = Double(back < value ? rounded.nextUp : rounded.nextDown)
+        return (back + neighbour) / 2 == value ? nil : rounded
+    }
+
     /// Exact powers of ten, 10^0 through 10^22.
     static let powersOfTen: [Double] = (0...22).map { exponent in
         var value = 1.0

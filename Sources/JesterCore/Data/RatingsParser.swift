@@ -133,7 +133,9 @@ public struct RatingsParser: Sendable {
             position = min(lineEnd + 1, end)
             lineNumber += 1
         }
-        return ParseProgress(consumedBytes: position, lines: lineNumber - firstLine)
+        // A byte order mark alone is not consumed: it stays with the line it starts.
+        let lines = lineNumber - firstLine
+        return ParseProgress(consumedBytes: lines == 0 ? 0 : position, lines: lines)
     }
 
     /// Reads one line of the common form, or returns `nil` for anything else: more than nine
@@ -202,8 +204,8 @@ public struct RatingsParser: Sendable {
         }
 
         let magnitude = Double(mantissa) / powers[decimals]
-        guard magnitude <= 10 else { return nil }
-        return (user, joke, Float(negative ? -magnitude : magnitude), index)
+        guard magnitude <= 10, let value = NumberParsing.roundedOnce(magnitude) else { return nil }
+        return (user, joke, negative ? -value : value, index)
     }
 
     private enum LineOutcome {
@@ -259,7 +261,10 @@ public struct RatingsParser: Sendable {
         guard value.isFinite else { return .rejected(.nonFiniteRating) }
         guard value >= -10, value <= 10 else { return .rejected(.ratingOutOfRange) }
         if let knownJokes, !knownJokes.contains(joke) { return .rejected(.unknownJoke) }
-        return .rating(user: user, joke: joke, value: Float(value))
+        let text = String(decoding: UnsafeBufferPointer(start: base + fieldStarts.2, count: fieldEnds.2 - fieldStarts.2),
+                          as: UTF8.self)
+        let rounded = NumberParsing.roundedOnce(value) ?? Float(text) ?? Float(value)
+        return .rating(user: user, joke: joke, value: rounded)
     }
 }
 

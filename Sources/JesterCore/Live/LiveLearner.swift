@@ -62,11 +62,15 @@ public struct LiveLearner: Sendable {
     public var model: any RatingModel { factorModel ?? fixedModel! }
 
     /// Learns one rating by original ids.
+    ///
+    /// - Parameter solving: Whether to re-solve the user and joke now; without it the rating is
+    ///   only stored, for a bulk of ratings that a full retrain is about to learn.
     @discardableResult
-    public mutating func learn(userID: Int32, jokeID: Int32, value: Float) -> LiveRatings.Change {
+    public mutating func learn(userID: Int32, jokeID: Int32, value: Float, solving: Bool = true)
+        -> LiveRatings.Change {
         let change = ratings.upsert(userID: userID, jokeID: jokeID, value: value)
         learnedCount += 1
-        guard var model = factorModel else { return change }
+        guard solving, var model = factorModel else { return change }
         factorModel = nil
         model.growUsers(to: ratings.users.count)
         model.growJokes(to: ratings.jokes.count)

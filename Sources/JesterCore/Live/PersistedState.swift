@@ -6,8 +6,12 @@ public struct PersistedFile: Sendable, Equatable {
     public var offset: Int
     public var nextLine: Int
     public var size: Int
+    /// The file's first bytes as last read.
+    public var prefix: [UInt8]
 
-    public init(name: String, device: UInt64, inode: UInt64, offset: Int, nextLine: Int, size: Int) {
+    public init(name: String, device: UInt64, inode: UInt64, offset: Int, nextLine: Int, size: Int,
+                prefix: [UInt8] = []) {
+        self.prefix = prefix
         self.name = name
         self.device = device
         self.inode = inode
@@ -64,6 +68,7 @@ public struct PersistedState: Sendable {
             writer.write(UInt64(file.offset))
             writer.write(UInt64(file.nextLine))
             writer.write(UInt64(file.size))
+            writer.write(array: file.prefix)
         }
         ratings.write(to: &writer)
         ModelCoding.write(model, to: &writer)
@@ -107,7 +112,8 @@ public struct PersistedState: Sendable {
                 inode: try reader.read(UInt64.self),
                 offset: Int(try reader.read(UInt64.self)),
                 nextLine: Int(try reader.read(UInt64.self)),
-                size: Int(try reader.read(UInt64.self))
+                size: Int(try reader.read(UInt64.self)),
+                prefix: try reader.readArray(of: UInt8.self)
             ))
         }
         ratings = try LiveRatings(reading: &reader)

@@ -60,8 +60,10 @@ public struct LineFramer: Sendable {
         }
         if lineStart < end {
             partial.append(contentsOf: UnsafeBufferPointer(start: base + lineStart, count: end - lineStart))
-            // One byte of slack: a CR that may yet be followed by its LF.
-            guard partial.count <= maxLineLength + 1 else { throw .lineTooLong }
+            // One byte of slack, for a CR that may yet be followed by its LF.
+            guard partial.count <= maxLineLength
+                || (partial.count == maxLineLength + 1 && partial.last == ByteCode.carriageReturn)
+            else { throw .lineTooLong }
         }
     }
 

@@ -97,10 +97,13 @@ public final class ModelSnapshot: Sendable {
     public let live: LiveInfo
     public let similarity: SimilarityIndex
     public let jokeMeans: ShrunkJokeMeans
+    /// Jokes never to recommend or ask a new user to rate.
+    public let retired: JokeIDSet
 
     /// A snapshot of a live learner's state.
     public init(version: Int, learner: LiveLearner, catalog: JokeCatalog, training: TrainingInfo,
-                data: DataInfo, live: LiveInfo = LiveInfo()) {
+                data: DataInfo, live: LiveInfo = LiveInfo(), retired: JokeIDSet = JokeIDSet([])) {
+        self.retired = retired
         let model = learner.model
         let ratings = learner.ratings
         self.version = version

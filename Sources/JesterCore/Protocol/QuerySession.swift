@@ -7,15 +7,24 @@ public struct QueryContext: Sendable {
     public var daemonVersion: String
     /// What the daemon is doing when there is no model yet, for `status` (`loading`, `training`).
     public var phase: String
+    /// Reloads asked for and done so far.
+    public var reloads: ReloadStatus
     /// Carries out admin verbs; `nil` where there is nobody to carry them out.
     public var actions: (any AdminActions)?
 
-    public init(now: Double, startedAt: Double, daemonVersion: String, phase: String,
-                actions: (any AdminActions)? = nil) {
+    public init(
+        now: Double,
+        startedAt: Double,
+        daemonVersion: String,
+        phase: String,
+        reloads: ReloadStatus = ReloadStatus(),
+        actions: (any AdminActions)? = nil
+    ) {
         self.now = now
         self.startedAt = startedAt
         self.daemonVersion = daemonVersion
         self.phase = phase
+        self.reloads = reloads
         self.actions = actions
     }
 }
@@ -32,17 +41,18 @@ public protocol AdminActions: Sendable {
 
 /// One connection's conversation: parses request lines and answers them from a snapshot.
 ///
-/// Pure: the caller hands in the snapshot and the clock, and writes the reply out.
+/// Pure: the caller hands in the snapshot, the clock and whether the peer is an administrator,
+/// writes the reply out, and carries out what the reply asks for (``Reply/requestsReload``).
 public struct QuerySession: Sendable {
     /// The protocol's version, reported by `version`.
     public static let protocolVersion = 1
 
     public private(set) var format: ReplyFormat = .text
-    /// Whether the peer may use admin verbs, as the server decided from its credentials.
-    public let peerIsAdmin: Bool
+    /// Whether the peer may use the admin verbs; the server decides from its credentials.
+    public var isAdministrator: Bool
 
-    public init(peerIsAdmin: Bool = false) {
-        self.peerIsAdmin = peerIsAdmin
+    public init(isAdministrator: Bool = false) {
+        self.isAdministrator = isAdministrator
     }
 
     /// Answers one request line, written without its line end.
@@ -77,9 +87,14 @@ public struct QuerySession: Sendable {
             return Self.help(verb)
         case .status:
             return Self.status(snapshot, context)
+        case .reload:
+            guard isAdministrator else { return Self.forbidden }
+            var reply = Reply.message(.accepted, "reload queued")
+            reply.requestsReload = true
+            return reply
         case .rate, .retrain, .snapshot:
             return administer(request, snapshot: snapshot, context: context)
-        case .predict, .similar, .joke:
+        case .predict, .similar, .joke, .recommend, .explain, .onboard:
             guard let snapshot else {
                 return .error(.notReady, "no model yet: jesterd is \(context.phase); retry shortly")
             }
@@ -87,10 +102,13 @@ public struct QuerySession: Sendable {
         }
     }
 
+    private static let forbidden = Reply.error(
+        .forbidden,
+        "admin verb: only root, jesterd's user and members of its admin group may use it"
+    )
+
     private func administer(_ request: Request, snapshot: ModelSnapshot?, context: QueryContext) -> Reply {
-        guard peerIsAdmin else {
-            return .error(.forbidden, "admin verb: connect as root, as jesterd's user or as a member of its admin group")
-        }
+        guard isAdministrator else { return Self.forbidden }
         guard let actions = context.actions else {
             return .error(.notReady, "admin verbs are not available")
         }
@@ -144,6 +162,56 @@ public struct QuerySession: Sendable {
                 ("model", .integer(snapshot.version)),
             ]))
             return Reply(.list, lines: lines)
+        case .recommend(let user, let count):
+            let (items, source) = snapshot.recommend(userID: user, count: count)
+            var lines = items.enumerated().map { rank, item in
+                var fields: [(key: String, value: FieldValue)] = [
+                    ("rank", .integer(rank + 1)),
+                    ("joke", .integer(Int(item.joke))),
+                    ("rating", .number(Double(item.rating), decimals: 2)),
+                ]
+                if let text = snapshot.catalog.text(of: item.joke) { fields.append(("text", .text(text))) }
+                return ReplyLine(fields)
+            }
+            lines.append(ReplyLine([
+                ("count", .integer(items.count)),
+                ("user", .integer(Int(user))),
+                ("source", .word(source)),
+                ("model", .integer(snapshot.version)),
+            ]))
+            return Reply(.list, lines: lines)
+        case .explain(let user, let joke):
+            guard let explanation = snapshot.explain(userID: user, jokeID: joke) else {
+                return .error(.notFound, "unknown joke \(joke)")
+            }
+            var lines = explanation.parts.map { part in
+                ReplyLine([("part", .word(part.name)), ("value", .number(Double(part.value), decimals: 3))])
+            }
+            lines += explanation.influences.map { influence in
+                ReplyLine([
+                    ("because", .integer(Int(influence.joke))),
+                    ("rated", .number(Double(influence.rating), decimals: 2)),
+                    ("similarity", .number(Double(influence.similarity), decimals: 3)),
+                    ("pull", .number(Double(influence.pull), decimals: 3)),
+                ])
+            }
+            lines.append(ReplyLine([
+                ("user", .integer(Int(user))),
+                ("joke", .integer(Int(joke))),
+                ("rating", .number(Double(explanation.rating), decimals: 2)),
+                ("sum", .number(Double(explanation.raw), decimals: 3)),
+                ("source", .word(explanation.source)),
+            ]))
+            return Reply(.ok, lines: lines)
+        case .onboard(let count):
+            let jokes = snapshot.onboarding(count: count)
+            var lines = jokes.enumerated().map { rank, id in
+                var fields: [(key: String, value: FieldValue)] = [("rank", .integer(rank + 1)), ("joke", .integer(Int(id)))]
+                if let text = snapshot.catalog.text(of: id) { fields.append(("text", .text(text))) }
+                return ReplyLine(fields)
+            }
+            lines.append(ReplyLine([("count", .integer(jokes.count)), ("model", .integer(snapshot.version))]))
+            return Reply(.list, lines: lines)
         case .joke(let id):
             guard let text = snapshot.catalog.text(of: id) else {
                 return .error(.notFound, "unknown joke \(id)")
@@ -158,7 +226,10 @@ public struct QuerySession: Sendable {
         var fields: [(key: String, value: FieldValue)] = [
             ("state", .word(snapshot == nil ? context.phase : "ready")),
             ("uptime", .number(context.now - context.startedAt, decimals: 1)),
+            ("reload.requested", .integer(context.reloads.requested)),
+            ("reload.finished", .integer(context.reloads.finished)),
         ]
+        if let error = context.reloads.lastError { fields.append(("reload.error", .text(error))) }
         guard let snapshot else { return Reply(.ok, fields) }
         let training = snapshot.training
         fields += [

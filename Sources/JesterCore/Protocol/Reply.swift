@@ -5,9 +5,11 @@ public struct ReplyCode: RawRepresentable, Hashable, Sendable {
 
     public static let ok = ReplyCode(rawValue: 200)
     public static let list = ReplyCode(rawValue: 201)
-    public static let bye = ReplyCode(rawValue: 221)
+    /// The request was queued and runs after the reply; see ``Reply/requestsReload``.
     public static let accepted = ReplyCode(rawValue: 202)
+    public static let bye = ReplyCode(rawValue: 221)
     public static let badRequest = ReplyCode(rawValue: 400)
+    /// The peer is not allowed to use the verb.
     public static let forbidden = ReplyCode(rawValue: 403)
     public static let notFound = ReplyCode(rawValue: 404)
     public static let idleTimeout = ReplyCode(rawValue: 408)
@@ -53,6 +55,8 @@ public struct Reply: Sendable, Equatable {
     public var message: String?
     /// Whether the server closes the connection after sending it.
     public var closesConnection = false
+    /// Whether the server must queue a reload for the daemon once this reply is decided.
+    public var requestsReload = false
 
     public init(_ code: ReplyCode, lines: [ReplyLine]) {
         self.code = code

@@ -19,6 +19,15 @@ public enum ReplyText {
         return text
     }
 
+    /// `value` with at most `maxDecimals` decimals and no trailing zeros: `0.2`, `60`.
+    public static func trimmed(_ value: Double, maxDecimals: Int) -> String {
+        var text = fixed(value, decimals: maxDecimals)
+        guard text.contains(".") else { return text }
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
+    }
+
     /// A message on one line: control bytes, newlines included, become spaces.
     static func oneLine(_ message: String) -> String {
         String(String.UnicodeScalarView(message.unicodeScalars.map {

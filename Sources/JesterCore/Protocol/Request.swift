@@ -10,6 +10,9 @@ public enum ReplyFormat: String, Sendable, Equatable {
 public enum Request: Equatable, Sendable {
     case predict(user: Int32, joke: Int32)
     case similar(joke: Int32, count: Int)
+    case recommend(user: Int32, count: Int)
+    case explain(user: Int32, joke: Int32)
+    case onboard(count: Int)
     case joke(Int32)
     case status
     case help(verb: String?)
@@ -17,6 +20,8 @@ public enum Request: Equatable, Sendable {
     case ping
     case quit
     case format(ReplyFormat)
+    /// Reread the configuration and retrain on the data directory; for administrators only.
+    case reload
     /// Admin: append a rating to the inbox ratings file.
     case rate(user: Int32, joke: Int32, rating: Double)
     /// Admin: start a full retrain and answer when it is done.
@@ -27,7 +32,7 @@ public enum Request: Equatable, Sendable {
     /// Whether only an admin peer may send it.
     public var isAdmin: Bool {
         switch self {
-        case .rate, .retrain, .snapshot: true
+        case .rate, .retrain, .snapshot, .reload: true
         default: false
         }
     }
@@ -55,6 +60,8 @@ public struct VerbDescription: Sendable {
 extension Request {
     /// The default and the largest `N` of list replies.
     public static let defaultSimilarCount = 3
+    public static let defaultRecommendCount = 5
+    public static let defaultOnboardCount = 8
     public static let maxListCount = 100
 
     /// Every verb, in the order `help` lists them.
@@ -63,6 +70,12 @@ extension Request {
                         summary: "predicted rating of a joke by a user, -10 to 10"),
         VerbDescription(name: "similar", usage: "similar JOKE [N]",
                         summary: "the N jokes (default 3) whose vectors are closest, with texts"),
+        VerbDescription(name: "recommend", usage: "recommend USER [N]",
+                        summary: "the N jokes (default 5) the user has not rated with the best predictions"),
+        VerbDescription(name: "explain", usage: "explain USER JOKE",
+                        summary: "the parts of a prediction and the rated jokes that pull it most"),
+        VerbDescription(name: "onboard", usage: "onboard [N]",
+                        summary: "the N jokes (default 8) a new user should rate first"),
         VerbDescription(name: "joke", usage: "joke JOKE", summary: "the text of a joke"),
         VerbDescription(name: "status", usage: "status", summary: "model, data and daemon state"),
         VerbDescription(name: "help", usage: "help [VERB]", summary: "the verbs, or one verb's usage"),
@@ -70,6 +83,9 @@ extension Request {
         VerbDescription(name: "ping", usage: "ping", summary: "check that the daemon answers"),
         VerbDescription(name: "quit", usage: "quit", summary: "close the connection"),
         VerbDescription(name: "format", usage: "format text|json", summary: "choose the reply format"),
+        VerbDescription(name: "reload", usage: "reload",
+                        summary: "admin: reread the configuration and rescan the data directory",
+                        isAdmin: true),
         VerbDescription(name: "rate", usage: "rate USER JOKE RATING",
                         summary: "admin: append a rating to the inbox file; answers once it is on disk",
                         isAdmin: true),
@@ -118,6 +134,15 @@ extension Request {
             return value
         }
 
+        func count(at index: Int, default value: Int) throws(RequestError) -> Int {
+            guard arguments.count > index else { return value }
+            let requested = try id(index, "N")
+            guard requested >= 1, requested <= maxListCount else {
+                throw RequestError(.outOfRange, "N must be from 1 to \(maxListCount)")
+            }
+            return Int(requested)
+        }
+
         switch verb.name {
         case "predict":
             try arity(2...2)
@@ -125,15 +150,17 @@ extension Request {
         case "similar":
             try arity(1...2)
             let joke = try id(0, "JOKE")
-            var count = defaultSimilarCount
-            if arguments.count == 2 {
-                let requested = try id(1, "N")
-                guard requested >= 1, requested <= maxListCount else {
-                    throw RequestError(.outOfRange, "N must be from 1 to \(maxListCount)")
-                }
-                count = Int(requested)
-            }
-            return .similar(joke: joke, count: count)
+            return .similar(joke: joke, count: try count(at: 1, default: defaultSimilarCount))
+        case "recommend":
+            try arity(1...2)
+            let user = try id(0, "USER")
+            return .recommend(user: user, count: try count(at: 1, default: defaultRecommendCount))
+        case "explain":
+            try arity(2...2)
+            return .explain(user: try id(0, "USER"), joke: try id(1, "JOKE"))
+        case "onboard":
+            try arity(0...1)
+            return .onboard(count: try count(at: 0, default: defaultOnboardCount))
         case "joke":
             try arity(1...1)
             return .joke(try id(0, "JOKE"))
@@ -152,6 +179,9 @@ extension Request {
         case "quit":
             try arity(0...0)
             return .quit
+        case "reload":
+            try arity(0...0)
+            return .reload
         case "rate":
             try arity(3...3)
             let user = try id(0, "USER")

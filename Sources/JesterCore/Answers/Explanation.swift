@@ -1,0 +1,71 @@
+/// Why a prediction is what it is.
+public struct Explanation: Sendable, Equatable {
+    /// One additive part of the prediction.
+    public struct Part: Sendable, Equatable {
+        public var name: String
+        public var value: Float
+    }
+
+    /// A joke the user rated and how much it pulls this prediction up (positive) or down.
+    public struct Influence: Sendable, Equatable {
+        public var joke: Int32
+        public var rating: Float
+        public var similarity: Float
+        public var pull: Float
+    }
+
+    /// Parts that add up to ``raw``.
+    public var parts: [Part]
+    /// The sum of the parts, before clamping to -10...10.
+    public var raw: Float
+    /// The prediction as `predict` answers it.
+    public var rating: Float
+    public var source: String
+    public var influences: [Influence]
+}
+
+extension ModelSnapshot {
+    /// Explains a prediction by original ids; `nil` when the joke is unknown.
+    ///
+    /// For the `mf` model the parts are the global mean, the user's bias, the joke's bias and
+    /// the dot product of their vectors. The influences are the rated jokes with the largest
+    /// similarity × (rating − the user's baseline for that joke), at most `influences` of them.
+    public func explain(userID: Int32, jokeID: Int32, influences limit: Int = 3) -> Explanation? {
+        guard let prediction = predict(userID: userID, jokeID: jokeID),
+              let joke = ratings.jokes.index(of: jokeID) else { return nil }
+        guard prediction.source == "model", let user = ratings.users.index(of: userID) else {
+            return Explanation(parts: [.init(name: prediction.source, value: prediction.rating)],
+                               raw: prediction.rating, rating: prediction.rating, source: prediction.source,
+                               influences: [])
+        }
+
+        var parts: [Explanation.Part]
+        var baseline: (Int) -> Float
+        if let factors = model as? LiveFactorModel {
+            parts = [
+                .init(name: "global-mean", value: factors.globalMean),
+                .init(name: "user-bias", value: factors.userBias[user]),
+                .init(name: "joke-bias", value: factors.jokeBias[joke]),
+                .init(name: "factors", value: factors.dot(user: user, joke: joke)),
+            ]
+            baseline = { factors.globalMean + factors.userBias[user] + factors.jokeBias[$0] }
+        } else {
+            parts = [.init(name: "network", value: prediction.rating)]
+            let mean = Float(ratings.globalMean)
+            baseline = { _ in mean }
+        }
+        let raw = parts.reduce(0) { $0 + $1.value }
+
+        var influences: [Explanation.Influence] = []
+        for rated in ratings.byUser[user] where Int(rated.joke) != joke && Int(rated.joke) < model.jokeCount {
+            let other = Int(rated.joke)
+            let similarity = self.similarity.similarity(joke, other)
+            let pull = similarity * (rated.value - baseline(other))
+            influences.append(.init(joke: ratings.jokes.id(at: other), rating: rated.value,
+                                    similarity: similarity, pull: pull))
+        }
+        influences.sort { abs($0.pull) != abs($1.pull) ? abs($0.pull) > abs($1.pull) : $0.joke < $1.joke }
+        return Explanation(parts: parts, raw: raw, rating: prediction.rating, source: prediction.source,
+                           influences: Array(influences.prefix(limit)))
+    }
+}
