@@ -121,7 +121,10 @@ extension LiveService {
 
     /// Retrains now and answers once the result is in (the admin verb `retrain`).
     public func retrainNow() async -> Reply {
-        await withCheckedContinuation { continuation in
+        guard learner != nil else {
+            return .error(.notReady, "the first training is still running")
+        }
+        return await withCheckedContinuation { continuation in
             retrainWaiters.append(continuation)
             if !retrainRunning { startRetrain(reason: "requested") }
         }

@@ -116,13 +116,18 @@ public actor LiveService {
     ///
     /// - Returns: Why the reload failed, or `nil`.
     public func reload(configuration next: ModelConfiguration, settings nextSettings: LiveSettings) async -> String? {
+        let previous = (configuration, settings)
         settings = nextSettings
         configuration = next
         reloadCatalog()
         // A retrain already running read the old settings: let it finish, then run one more.
         if retrainRunning { _ = await retrainNow() }
         let reply = await retrainNow()
-        return reply.code.isSuccess ? nil : (reply.message ?? "retrain failed")
+        guard reply.code.isSuccess else {
+            (configuration, settings) = previous
+            return reply.message ?? "retrain failed"
+        }
+        return nil
     }
 
     /// Reacts to a directory event.

@@ -61,8 +61,7 @@ struct ModelLifecycle: Sendable {
         }
     }
 
-    /// Rereads the configuration, rescans the data directory and, when a training setting
-    /// changed, retrains.
+    /// Rereads the configuration and retrains in full on the data directory.
     ///
     /// - Returns: The options now in force: the new ones when the reload took effect, else the
     ///   old ones, which keep running.

@@ -126,7 +126,7 @@ struct JesterdTests {
         try withDaemon { daemon in
             daemon.process.signal(SIGHUP)
             let logged = eventually(timeout: 20) {
-                daemon.log.contains("reloading origin=signal")
+                daemon.log.contains("reloading origin=SIGHUP")
                     && daemon.log.contains("model published model.version=2")
             }
             #expect(logged, "\(daemon.log)")

@@ -84,7 +84,7 @@ extension Request {
         VerbDescription(name: "quit", usage: "quit", summary: "close the connection"),
         VerbDescription(name: "format", usage: "format text|json", summary: "choose the reply format"),
         VerbDescription(name: "reload", usage: "reload",
-                        summary: "admin: reread the configuration and rescan the data directory",
+                        summary: "admin: reread the configuration and retrain on the data directory",
                         isAdmin: true),
         VerbDescription(name: "rate", usage: "rate USER JOKE RATING",
                         summary: "admin: append a rating to the inbox file; answers once it is on disk",
