@@ -203,6 +203,14 @@ public final class QueryServer: Sendable {
             do {
                 try buffer.withUnsafeBufferPointer { (bytes) throws(LineFramer.Stop) in
                     try framer.feed(UnsafeBufferPointer(rebasing: bytes[..<count])) { line in
+                        if session.answerPredictFast(line, snapshot: snapshot, into: &output) {
+                            if output.count >= limits.flushThreshold {
+                                flushFailed = !sendAll(client, output)
+                                output.removeAll(keepingCapacity: true)
+                                return !flushFailed
+                            }
+                            return true
+                        }
                         var reply = session.respond(
                             to: line,
                             snapshot: snapshot,

