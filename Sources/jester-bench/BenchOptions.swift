@@ -6,6 +6,9 @@ enum BenchSection: String, CaseIterable, Sendable {
     case train
     /// Query throughput and latency over the Unix socket.
     case query
+    /// Live learning against a running jesterd: append latency, queries during a retrain,
+    /// restart from the saved state.
+    case live
 }
 
 /// A command line that cannot be run.
@@ -26,7 +29,7 @@ struct BenchOptions: Sendable {
     }
 
     /// The synopsis printed with a usage error.
-    static let usage = "usage: jester-bench [--quick] [--data-dir DIR] [--only load|train|query]"
+    static let usage = "usage: jester-bench [--quick] [--data-dir DIR] [--only load|train|query|live]"
 
     /// The text `--help` prints.
     static let help = """
@@ -38,7 +41,7 @@ struct BenchOptions: Sendable {
           --quick           fewer and shorter repeats: a smoke run of about 20 seconds
           --data-dir DIR    the bundled data directory (default: data, looked for in the
                             current directory and up to three directories above it)
-          --only SECTION    run one section: load, train or query
+          --only SECTION    run one section: load, train, query or live
           --help            print this help
         """
 
@@ -73,7 +76,7 @@ struct BenchOptions: Sendable {
             case "--only":
                 let name = try value()
                 guard let section = BenchSection(rawValue: name) else {
-                    throw UsageError(message: "--only takes load, train or query, not \(name)")
+                    throw UsageError(message: "--only takes load, train, query or live, not \(name)")
                 }
                 options.sections = [section]
             case "--help", "-h":

@@ -42,6 +42,10 @@ struct BenchRun {
         }
         if options.runs(.train) { runTrainingSection(datasets) }
         if options.runs(.query) { runQuerySection(datasets, scratch: scratch) }
+        if options.runs(.live) {
+            printSection("live: a jesterd process on 1.76 M generated ratings")
+            LiveBench.run(plan: plan, summary: &summary)
+        }
 
         summary.print()
         return 0
