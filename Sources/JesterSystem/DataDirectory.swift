@@ -31,7 +31,9 @@ public enum DataDirectoryError: Error, CustomStringConvertible, Sendable {
 ///
 /// The jokes file is `jester_items.dat`. A ratings file is any other regular file whose name
 /// contains `ratings` and ends in `.dat`, such as `jester_ratings.dat` or `ratings-ds1.dat`;
-/// names starting with `.` are ignored. Ratings files are read in bytewise name order.
+/// names starting with `.` are ignored. Ratings files are read in bytewise name order, except
+/// the inbox that `rate` appends to, which is read last, so that a rating sent with `rate`
+/// wins over the files at a full retrain as it did live.
 public struct DataDirectory: Sendable {
     public static let jokesFileName = "jester_items.dat"
     /// Jokes never to recommend: one id per line, `#` comments allowed.
@@ -43,6 +45,11 @@ public struct DataDirectory: Sendable {
         self.path = path
     }
 
+    /// Names in the order a full load reads them: bytewise, the inbox last.
+    public static func readingOrder(_ names: [String]) -> [String] {
+        names.filter { $0 != InboxWriter.fileName } + names.filter { $0 == InboxWriter.fileName }
+    }
+
     public static func isRatingsFileName(_ name: String) -> Bool {
         !name.hasPrefix(".") && name.hasSuffix(".dat") && name.contains("ratings") && name != jokesFileName
     }
@@ -51,9 +58,9 @@ public struct DataDirectory: Sendable {
     public func ratingsFileNames() throws(DataDirectoryError) -> [String] {
         guard Files.isDirectory(path) else { throw .notADirectory(path) }
         do {
-            return try Files.list(path).filter {
+            return Self.readingOrder(try Files.list(path).filter {
                 Self.isRatingsFileName($0) && Files.isRegularFile(path + "/" + $0)
-            }
+            })
         } catch { throw .unreadable(error) }
     }
 

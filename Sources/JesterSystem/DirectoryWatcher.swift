@@ -27,6 +27,7 @@ public final class DirectoryWatcher: Sendable {
     private let wake: (read: Int32, write: Int32)
     private let retryInterval: Double
     private let stopped = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
 
     /// IN_CREATE, IN_MODIFY, IN_CLOSE_WRITE, IN_MOVED_TO, IN_MOVED_FROM, IN_DELETE,
     /// IN_DELETE_SELF and IN_MOVE_SELF, on a directory only (IN_ONLYDIR).
@@ -53,7 +54,16 @@ public final class DirectoryWatcher: Sendable {
         let descriptor = try retryingSyscall("inotify_add_watch", subject: path) {
             inotify_add_watch(inotify, path, Self.mask)
         }
+        started.store(true, ordering: .releasing)
         try startThread { [self] in run(watch: descriptor) }
+    }
+
+    deinit {
+        // The reading thread holds the watcher until it ends, and closes the inotify
+        // descriptor; the wake pipe is closed here, when nothing can write to it any more.
+        if !started.load(ordering: .acquiring) { close(inotify) }
+        close(wake.read)
+        close(wake.write)
     }
 
     /// Stops the thread and finishes the event stream.

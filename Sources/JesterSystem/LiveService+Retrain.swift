@@ -87,6 +87,7 @@ extension LiveService {
         data = loaded.info
         withdrawalsPending = false
         bulkPending = false
+        rejectedAt = nil
         firstChangeAt = nil
         lastRetrainAt = monotonicSeconds()
         publish()
@@ -109,6 +110,8 @@ extension LiveService {
     /// Starts a background retrain when enough has changed.
     func maybeRetrain(now: Double) {
         guard let learner, !retrainRunning else { return }
+        // After a rejection the same retrain would most likely be rejected again: wait.
+        if let rejectedAt, now - rejectedAt < max(settings.minimumRetrainGap, settings.retrainInterval) { return }
         let learned = Double(learner.learnedCount)
         let dueByShare = learned > 0 && learned >= settings.retrainFraction * Double(max(1, learner.ratings.count))
         let dueByTime = firstChangeAt.map { now - $0 >= settings.retrainInterval } ?? false
@@ -159,12 +162,15 @@ extension LiveService {
             return
         }
         install(loaded, run)
+        // The jokes file may have changed while the retrain ran; its new jokes must stay.
+        reloadCatalog()
         catchUp(reason: "during the retrain")
         reply = Reply(.ok, [("model.version", .integer(version))])
         Task { await saveState() }
     }
 
     private func reject(_ why: String) {
+        rejectedAt = monotonicSeconds()
         rejectedRetrains += 1
         lastRejection = why
         logger.error("retrained model rejected; keeping the current one", [("reason", why)])

@@ -69,9 +69,18 @@ extension LiveService {
     /// - Returns: Whether a state was saved.
     @discardableResult
     public func saveState() async -> Bool {
-        guard let stateStore, !saveRunning, let snapshot = snapshots.current else { return false }
+        // A save asked for while another runs waits for it, then writes what is current then.
+        while saveRunning {
+            await withCheckedContinuation { saveWaiters.append($0) }
+        }
+        guard let stateStore, let snapshot = snapshots.current else { return false }
         saveRunning = true
-        defer { saveRunning = false }
+        defer {
+            saveRunning = false
+            let waiters = saveWaiters
+            saveWaiters.removeAll()
+            for waiter in waiters { waiter.resume() }
+        }
         let files = tailer.trackedFiles.map {
             PersistedFile(name: $0.name, device: $0.identity.device, inode: $0.identity.inode,
                           offset: $0.offset, nextLine: $0.nextLine, size: $0.size, prefix: $0.prefix)

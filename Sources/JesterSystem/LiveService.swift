@@ -69,6 +69,8 @@ public actor LiveService {
     var retrainWaiters: [CheckedContinuation<Reply, Never>] = []
     var lastAnnouncedVersion = 0
     var bulkPending = false
+    var rejectedAt: Double?
+    var saveWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(
         directory: DataDirectory,

@@ -70,6 +70,11 @@ public final class QueryServer: Sendable {
         try setCloseOnExec(pipeEnds[1])
     }
 
+    deinit {
+        close(wakeDescriptors.read)
+        close(wakeDescriptors.write)
+    }
+
     /// Open client connections right now.
     public var openConnections: Int { state.withLock { $0.openConnections } }
 

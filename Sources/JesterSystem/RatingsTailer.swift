@@ -124,7 +124,7 @@ public struct RatingsTailer: Sendable {
 
     /// Polls every ratings file in the directory and forgets those no longer there.
     public mutating func rescan(into report: inout TailReport) throws(SystemError) {
-        let present = try Files.list(directory).filter(DataDirectory.isRatingsFileName)
+        let present = DataDirectory.readingOrder(try Files.list(directory).filter(DataDirectory.isRatingsFileName))
         for name in files.keys.sorted() where !present.contains(name) {
             forget(name, into: &report)
         }

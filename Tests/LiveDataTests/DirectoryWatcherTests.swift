@@ -167,9 +167,7 @@ extension OneAtATime {
             }
             let after = openPipes()
             // Other suites running meanwhile hold a few pipes of their own.
-            withKnownIssue("the wake pipe is never closed") {
-                #expect(after - before < 30, "\(after - before) more pipes after 50 watchers")
-            }
+            #expect(after - before < 30, "\(after - before) more pipes after 50 watchers")
         }
     }
 }
