@@ -78,10 +78,10 @@ enum TrainingBench {
             generator: &generator
         )
 
-        let firstShuffle = timed { generator.shuffle(&training) }.seconds
-        var blocks = stride(from: 0, to: training.count, by: FactorTrainer.blockSize).map {
-            $0..<min($0 + FactorTrainer.blockSize, training.count)
+        let (order, firstShuffle) = timed {
+            FactorTrainer.visitingOrder(&training, factors: factors, generator: &generator)
         }
+        var blocks = order
 
         var epochTimes: [Double] = []
         var shuffleTimes: [Double] = []
@@ -238,8 +238,9 @@ enum TrainingBench {
         table.print()
         printLine("(an epoch is one runEpoch pass over the training ratings, in the order the")
         printLine(" trainer uses; shuffle ms is the median shuffle before an epoch: of the block")
-        printLine(" order for mf, of every rating for seed; 1st shuffle is mf's one full shuffle")
-        printLine(" before epoch 1, in ms; M/s is million ratings per second at the median; RMSE")
+        printLine(" or user order for mf, of every rating for seed; 1st shuffle is mf's setup of")
+        printLine(" that order (a full shuffle up to 8 factors, finding each user's ratings")
+        printLine(" above), in ms; M/s is million ratings per second at the median; RMSE")
         printLine(" is the last epoch's training RMSE; subnormal % is the share of vector lanes")
         printLine(" holding subnormal floats after the last epoch)")
     }

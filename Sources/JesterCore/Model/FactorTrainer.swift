@@ -63,15 +63,7 @@ public struct FactorTrainer: Sendable {
         var stopping = EarlyStopping(maxEpochs: options.maxEpochs, patience: options.patience)
         var reports: [EpochReport] = []
         var learningRate = options.learningRate
-        var blocks: [Range<Int>]
-        if options.factors > 8 {
-            blocks = Self.userRuns(training)
-        } else {
-            generator.shuffle(&training)
-            blocks = stride(from: 0, to: training.count, by: Self.blockSize).map {
-                $0..<min($0 + Self.blockSize, training.count)
-            }
-        }
+        var blocks = Self.visitingOrder(&training, factors: options.factors, generator: &generator)
         var epoch = 0
         while epoch < options.maxEpochs {
             epoch += 1
@@ -103,6 +95,20 @@ public struct FactorTrainer: Sendable {
             trainingCount: training.count,
             validationCount: split.validation.count
         )
+    }
+
+    /// The segments an epoch visits, in an order to shuffle before every epoch: blocks of a
+    /// once-shuffled `training` up to 8 factors, each user's run of ratings above.
+    public static func visitingOrder(
+        _ training: inout [RatingEntry],
+        factors: Int,
+        generator: inout SeededGenerator
+    ) -> [Range<Int>] {
+        guard factors <= 8 else { return userRuns(training) }
+        generator.shuffle(&training)
+        return stride(from: 0, to: training.count, by: blockSize).map {
+            $0..<min($0 + blockSize, training.count)
+        }
     }
 
     /// The ranges of consecutive entries of the same user.
