@@ -55,15 +55,23 @@ public final class DirectoryWatcher: Sendable {
             inotify_add_watch(inotify, path, Self.mask)
         }
         started.store(true, ordering: .releasing)
-        try startThread { [self] in run(watch: descriptor) }
+        do {
+            try startThread { [self] in run(watch: descriptor) }
+        } catch {
+            started.store(false, ordering: .releasing)
+            throw error
+        }
     }
 
     deinit {
-        // The reading thread holds the watcher until it ends, and closes the inotify
-        // descriptor; the wake pipe is closed here, when nothing can write to it any more.
-        if !started.load(ordering: .acquiring) { close(inotify) }
-        close(wake.read)
-        close(wake.write)
+        // A started watcher is held by its thread until the thread has closed its
+        // descriptors, and stop() closes the write end; only a watcher never started gets here
+        // with descriptors open.
+        if !started.load(ordering: .acquiring) {
+            close(inotify)
+            close(wake.read)
+        }
+        if !stopped.load(ordering: .acquiring) { close(wake.write) }
     }
 
     /// Stops the thread and finishes the event stream.
@@ -71,14 +79,19 @@ public final class DirectoryWatcher: Sendable {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         var byte: UInt8 = 1
         _ = write(wake.write, &byte, 1)
+        // The byte stays readable for the thread; nothing writes to the pipe again.
+        close(wake.write)
     }
 
     private func run(watch initial: Int32) {
         var watch = initial
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        // The thread is the only reader: it closes what it read from, then ends the stream,
+        // so that a consumer who saw the end knows the descriptors are gone.
         defer {
-            continuation.finish()
             close(inotify)
+            close(wake.read)
+            continuation.finish()
         }
         while !stopped.load(ordering: .acquiring) {
             if watch < 0 {

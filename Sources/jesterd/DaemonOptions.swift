@@ -30,10 +30,10 @@ struct DaemonOptions {
           --model mf|seed         mf: biased matrix factorisation (default);
                                   seed: the original notebook's network
           --seed N                training seed; the same seed gives the same model (default 1)
-          --factors K             mf vector dimension (default 32)
+          --factors K             mf vector dimension (default 64)
           --epochs N              most epochs (default: mf 40 with early stopping, seed 2)
-          --learning-rate X       SGD step size (default: mf 0.01, seed 0.05)
-          --regularization X      mf L2 penalty on the vectors (default 0.2)
+          --learning-rate X       SGD step size (default: mf 0.02, seed 0.05)
+          --regularization X      mf L2 penalty on the vectors (default 0.3)
           --retrain-fraction X    retrain in full once this share of the ratings arrived
                                   since the last full training (default 0.05)
           --retrain-interval SECONDS

@@ -21,10 +21,14 @@ public struct FoldInSettings: Sendable, Equatable {
 
 /// Learns new ratings as they arrive, between full retrains.
 ///
-/// With the `mf` model, a new rating re-solves the user's bias and vector exactly with every
-/// joke fixed: a ridge regression on the user's ratings, with the per-rating penalties SGD
-/// used (counted for ``FoldInSettings/priorRatings`` more ratings than there are), so a solved
-/// user sits about where training would have put them. The joke is re-solved the
+/// With the `mf` model, a new rating is folded in by an exact solve with the other side fixed.
+/// A user who arrived after training has no trained vector: their bias and vector are solved
+/// from all their ratings, a ridge regression with the per-rating penalties SGD used (counted
+/// for ``FoldInSettings/priorRatings`` more ratings than there are). A user who was trained
+/// keeps what training learned and takes the exact solution of one new observation under a
+/// penalty centred on their current parameters, with the same weights: training stops early,
+/// short of the ridge optimum, so re-solving a trained user from scratch would jump them to a
+/// different vector and could move a prediction against the rating just given. The joke is re-solved the
 /// same way, users fixed, when it has at most ``LiveRatings/smallJokeLimit`` ratings; a joke
 /// with more keeps its vector until the next full retrain, where one rating moves it little.
 /// The `seed` network is not folded into: new ratings are stored and counted, a new user is
@@ -36,6 +40,9 @@ public struct LiveLearner: Sendable {
     public let settings: FoldInSettings
     /// Ratings learned since this learner was built from a full training.
     public private(set) var learnedCount = 0
+    /// Users and jokes below these indexes have vectors from training.
+    private let trainedUsers: Int
+    private let trainedJokes: [Bool]
 
     public init(ratings: RatingSet, model: any RatingModel, settings: FoldInSettings) {
         self.init(ratings: LiveRatings(ratings), model: model, settings: settings)
@@ -46,6 +53,8 @@ public struct LiveLearner: Sendable {
         self.ratings = ratings
         self.settings = settings
         self.learnedCount = learnedCount
+        trainedUsers = min(ratings.users.base.count, model.userCount)
+        trainedJokes = (0..<model.jokeCount).map { $0 < ratings.jokes.base.count && ratings.jokeCounts[$0] > 0 }
         if let factors = model as? FactorModel {
             factorModel = LiveFactorModel(factors)
             fixedModel = nil
@@ -74,9 +83,19 @@ public struct LiveLearner: Sendable {
         factorModel = nil
         model.growUsers(to: ratings.users.count)
         model.growJokes(to: ratings.jokes.count)
-        solveUser(change.user, in: &model)
+        let userTrained = change.user < trainedUsers
+        let jokeTrained = change.joke < trainedJokes.count && trainedJokes[change.joke]
+        if userTrained {
+            nudgeUser(change.user, joke: change.joke, value: value, in: &model)
+        } else {
+            solveUser(change.user, in: &model)
+        }
         if let raters = ratings.smallJokeRaters[change.joke] {
-            solveJoke(change.joke, raters: raters, in: &model)
+            if jokeTrained {
+                nudgeJoke(change.joke, user: change.user, value: value, raters: raters.count, in: &model)
+            } else {
+                solveJoke(change.joke, raters: raters, in: &model)
+            }
         }
         factorModel = model
         return change
@@ -86,6 +105,38 @@ public struct LiveLearner: Sendable {
     public mutating func addJoke(_ id: Int32) {
         ratings.addJoke(id)
         factorModel?.growJokes(to: ratings.jokes.count)
+    }
+
+    /// The exact minimiser of `(value − prediction)² + Σ penalty·(θ − θ₀)²` for one side's
+    /// parameters θ = (vector, bias), the other side's `features` fixed: a rank-one solve.
+    private static func nudge(vector: [Float], bias: Float, features: [Float], error: Float,
+                              weightPenalty: Float, biasPenalty: Float) -> (vector: [Float], bias: Float) {
+        // θ = θ₀ + D⁻¹ z e / (1 + zᵀ D⁻¹ z), with z = (features, 1) and D the penalties.
+        let squared = features.reduce(0) { $0 + $1 * $1 }
+        let spread = squared / weightPenalty + 1 / biasPenalty
+        let step = error / (1 + spread)
+        let moved = zip(vector, features).map { $0 + $1 * step / weightPenalty }
+        return (moved, bias + step / biasPenalty)
+    }
+
+    private func nudgeUser(_ user: Int, joke: Int, value: Float, in model: inout LiveFactorModel) {
+        let count = Float(ratings.byUser[user].count) + settings.priorRatings
+        let error = value - model.rawPrediction(user: user, joke: joke)
+        let (vector, bias) = Self.nudge(vector: model.userVector(user), bias: model.userBias[user],
+                                        features: model.jokeVector(joke), error: error,
+                                        weightPenalty: settings.regularization * count,
+                                        biasPenalty: settings.biasRegularization * count)
+        model.setUser(user, bias: bias, vector: vector)
+    }
+
+    private func nudgeJoke(_ joke: Int, user: Int, value: Float, raters: Int, in model: inout LiveFactorModel) {
+        let count = Float(raters) + settings.priorRatings
+        let error = value - model.rawPrediction(user: user, joke: joke)
+        let (vector, bias) = Self.nudge(vector: model.jokeVector(joke), bias: model.jokeBias[joke],
+                                        features: model.userVector(user), error: error,
+                                        weightPenalty: settings.regularization * count,
+                                        biasPenalty: settings.biasRegularization * count)
+        model.setJoke(joke, bias: bias, vector: vector)
     }
 
     private func solveUser(_ user: Int, in model: inout LiveFactorModel) {

@@ -1,13 +1,13 @@
 /// Settings of biased matrix factorisation training.
 public struct FactorTrainingOptions: Sendable, Equatable {
     /// Dimension of the user and joke vectors.
-    public var factors = 32
+    public var factors = 64
     /// SGD step size at the first epoch.
-    public var learningRate: Float = 0.01
+    public var learningRate: Float = 0.02
     /// Factor by which the step size shrinks after every epoch.
-    public var learningRateDecay: Float = 0.95
+    public var learningRateDecay: Float = 0.9
     /// L2 penalty on the factor vectors.
-    public var regularization: Float = 0.2
+    public var regularization: Float = 0.3
     /// L2 penalty on the biases.
     public var biasRegularization: Float = 0.02
     /// Upper bound on epochs; early stopping usually ends training sooner.
