@@ -112,7 +112,9 @@ private extension Substring {
     func trimmingBlanks() -> Substring {
         let start = drop { $0 == " " || $0 == "\t" }
         var end = start.endIndex
-        while end > start.startIndex, start[start.index(before: end)] == " " || start[start.index(before: end)] == "\t" {
+        while end > start.startIndex {
+            let last = start[start.index(before: end)]
+            guard last == " " || last == "\t" else { break }
             end = start.index(before: end)
         }
         return start[..<end]

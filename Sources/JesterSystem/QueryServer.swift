@@ -222,7 +222,9 @@ public final class QueryServer: Sendable {
                             context: queryContext
                         )
                         if reply.requestsReload { reply = queueReload(reply, peer: peer) }
-                        if !reply.code.isSuccess { logger.debug("request refused", [("code", "\(reply.code.rawValue)")]) }
+                        if !reply.code.isSuccess {
+                            logger.debug("request refused", [("code", "\(reply.code.rawValue)")])
+                        }
                         reply.write(to: &output, format: session.format)
                         if reply.closesConnection {
                             closing = true

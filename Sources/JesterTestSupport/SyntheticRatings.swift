@@ -43,7 +43,8 @@ public struct SyntheticRatings: Sendable {
                     value += userVector[dimension] * jokeVectors[Int(joke)][dimension]
                 }
                 value = min(10, max(-10, value))
-                output.append(contentsOf: "\(user)\t\t\(joke + 1)\t\t\(ReplyText.fixed(Double(value), decimals: 3))\n".utf8)
+                let rating = ReplyText.fixed(Double(value), decimals: 3)
+                output.append(contentsOf: "\(user)\t\t\(joke + 1)\t\t\(rating)\n".utf8)
             }
         }
         return output

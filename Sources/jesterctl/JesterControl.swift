@@ -75,7 +75,8 @@ enum JesterControl {
         }
         if code == 200 && options.command == "version" {
             let fields = TextOutput.fields(reply[reply.count - 1])
-            print("jesterctl \(ClientOptions.version), jesterd \(fields["version"] ?? "?"), protocol \(fields["protocol"] ?? "?")")
+            let daemon = fields["version"] ?? "?"
+            print("jesterctl \(ClientOptions.version), jesterd \(daemon), protocol \(fields["protocol"] ?? "?")")
             return .success
         }
         print(TextOutput.render(command: options.command, reply: reply, width: terminalWidth()))
@@ -141,7 +142,9 @@ enum JesterControl {
     private static func terminalWidth() -> Int {
         var size = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return min(Int(size.ws_col), 100) }
-        if let columns = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), columns > 0 { return min(columns, 100) }
+        if let columns = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), columns > 0 {
+            return min(columns, 100)
+        }
         return 80
     }
 

@@ -42,7 +42,8 @@ struct ActivationAndJournalTests {
         // so its journal socket is the test's.
         let directory = try TemporaryDirectory()
         let data = try directory.copyBundledData()
-        try FileManager.default.createDirectory(atPath: directory.path + "/run/journal", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.path + "/run/journal",
+                                                withIntermediateDirectories: true)
         let journal = try DatagramInbox(path: directory.path + "/run/journal/socket")
         let inbox = try DatagramInbox(path: directory.path + "/notify")
 

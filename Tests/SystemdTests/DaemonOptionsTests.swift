@@ -83,7 +83,8 @@ struct DaemonOptionsTests {
         ("regularization = 101", "j.conf:1: regularization must be a number from 0 to 100, not 101"),
         ("max-connections = 0", "j.conf:1: max-connections must be an integer from 1 to 65536, not 0"),
         ("idle-timeout = inf", "j.conf:1: idle-timeout must be a number from 0.001 to 86400, not inf"),
-        ("log-level = loud", "j.conf:1: log-level must be one of trace, debug, info, notice, warning, error, critical, not loud"),
+        ("log-level = loud",
+         "j.conf:1: log-level must be one of trace, debug, info, notice, warning, error, critical, not loud"),
     ])
     func rejectsAnUnknownKeyOrBadValue(line: String, message: String) {
         #expect(fileError(line) == message)

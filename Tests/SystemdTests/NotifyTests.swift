@@ -31,7 +31,8 @@ struct NotifyTests {
             "--socket", socketPath,
             "--state-dir", directory.path,
         ] + extraArguments, environment: environment)
-        return Service(directory: directory, inbox: inbox, program: program, socketPath: socketPath, dataDirectory: data)
+        return Service(directory: directory, inbox: inbox, program: program, socketPath: socketPath,
+                       dataDirectory: data)
     }
 
     @Test func readyComesOnlyOnceTheSocketAnswersWithAModel() throws {

@@ -261,8 +261,8 @@ public struct RatingsParser: Sendable {
         guard value.isFinite else { return .rejected(.nonFiniteRating) }
         guard value >= -10, value <= 10 else { return .rejected(.ratingOutOfRange) }
         if let knownJokes, !knownJokes.contains(joke) { return .rejected(.unknownJoke) }
-        let text = String(decoding: UnsafeBufferPointer(start: base + fieldStarts.2, count: fieldEnds.2 - fieldStarts.2),
-                          as: UTF8.self)
+        let field = UnsafeBufferPointer(start: base + fieldStarts.2, count: fieldEnds.2 - fieldStarts.2)
+        let text = String(decoding: field, as: UTF8.self)
         let rounded = NumberParsing.roundedOnce(value) ?? Float(text) ?? Float(value)
         return .rating(user: user, joke: joke, value: rounded)
     }

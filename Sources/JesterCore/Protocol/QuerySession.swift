@@ -206,7 +206,10 @@ public struct QuerySession: Sendable {
         case .onboard(let count):
             let jokes = snapshot.onboarding(count: count)
             var lines = jokes.enumerated().map { rank, id in
-                var fields: [(key: String, value: FieldValue)] = [("rank", .integer(rank + 1)), ("joke", .integer(Int(id)))]
+                var fields: [(key: String, value: FieldValue)] = [
+                    ("rank", .integer(rank + 1)),
+                    ("joke", .integer(Int(id))),
+                ]
                 if let text = snapshot.catalog.text(of: id) { fields.append(("text", .text(text))) }
                 return ReplyLine(fields)
             }

@@ -119,7 +119,10 @@ extension Request {
         return copy.withUTF8(parse)
     }
 
-    private static func parse(verb: VerbDescription, arguments: [UnsafeBufferPointer<UInt8>]) throws(RequestError) -> Request {
+    private static func parse(
+        verb: VerbDescription,
+        arguments: [UnsafeBufferPointer<UInt8>]
+    ) throws(RequestError) -> Request {
         func arity(_ allowed: ClosedRange<Int>) throws(RequestError) {
             guard allowed.contains(arguments.count) else {
                 throw RequestError(.badRequest, "usage: \(verb.usage)")
