@@ -19,9 +19,14 @@ public final class InboxWriter: Sendable {
 
     public var path: String { directory + "/" + Self.fileName }
 
+    /// A rating as the inbox writes it: at most six decimals, no trailing zeros, never `-0`.
+    public static func ratingText(_ rating: Double) -> String {
+        ReplyText.trimmed(rating == 0 ? 0 : rating, maxDecimals: 6)
+    }
+
     /// Appends one line `user<TAB><TAB>joke<TAB><TAB>rating` durably.
     public func append(user: Int32, joke: Int32, rating: Double) throws(SystemError) {
-        let line = Array("\(user)\t\t\(joke)\t\t\(rating)\n".utf8)
+        let line = Array("\(user)\t\t\(joke)\t\t\(Self.ratingText(rating))\n".utf8)
         let path = self.path
         let directory = self.directory
         let result: Result<Void, SystemError> = lock.withLock { _ in

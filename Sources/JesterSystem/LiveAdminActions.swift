@@ -25,7 +25,7 @@ public struct LiveAdminActions: AdminActions {
         return Reply(.ok, [
             ("user", .integer(Int(user))),
             ("joke", .integer(Int(joke))),
-            ("rating", .word(String(rating))),
+            ("rating", .decimal(InboxWriter.ratingText(rating))),
             ("file", .word(InboxWriter.fileName)),
         ])
     }

@@ -102,10 +102,11 @@ struct ClientOptions {
         func expect(_ names: [String], optional: Int = 0, extra: Int = 0) throws(UsageError) {
             guard values.count >= names.count - optional + extra, values.count <= names.count + extra else {
                 let all = names + (extra > 0 ? ["RATING"] : [])
-                throw UsageError(message: "\(command) takes \(all.joined(separator: " "))")
+                let takes = all.isEmpty ? "no arguments" : all.joined(separator: " ")
+                throw UsageError(message: "\(command) takes \(takes)")
             }
             for (name, value) in zip(names, values) where NumberParsing.parseID(value[...]) == nil {
-                throw UsageError(message: "\(name.trimmingBrackets) must be a non-negative integer, not \(value)")
+                throw UsageError(message: "\(name.trimmingBrackets) must be an integer from 0 to 2147483647, not \(value)")
             }
         }
         switch command {

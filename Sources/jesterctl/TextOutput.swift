@@ -97,10 +97,10 @@ enum TextOutput {
             }
             return text
         case "help":
-            return reply.dropLast().map { line in
-                let item = fields(line)
-                let usage = item["usage"] ?? ""
-                return usage.padding(to: 20) + "  " + (item["summary"] ?? "")
+            let items = reply.dropLast().map(fields)
+            let width = items.map { ($0["usage"] ?? "").count }.max() ?? 0
+            return items.map { item in
+                (item["usage"] ?? "").padding(to: width) + "  " + (item["summary"] ?? "")
             }.joined(separator: "\n")
         default:
             let pairs = reply.flatMap { ReplyText.parseFields($0.payload[...]) ?? [] }

@@ -27,6 +27,8 @@ public enum FieldValue: Sendable, Equatable {
     case integer(Int)
     /// A number written with a fixed count of decimals.
     case number(Double, decimals: Int)
+    /// A number already written as decimal text, such as `7.5`: bare in text and in JSON.
+    case decimal(String)
     /// A short word; quoted in text form only when it holds a blank, quote or control byte.
     case word(String)
     /// Free text, such as a joke's: always quoted in text form, escapes for newlines.

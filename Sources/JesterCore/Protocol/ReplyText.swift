@@ -43,6 +43,7 @@ public enum ReplyText {
             switch field.value {
             case .integer(let value): output.append(contentsOf: String(value).utf8)
             case .number(let value, let decimals): output.append(contentsOf: fixed(value, decimals: decimals).utf8)
+            case .decimal(let text): output.append(contentsOf: text.utf8)
             case .word(let word):
                 if word.utf8.allSatisfy(isBareWordByte) && !word.isEmpty {
                     output.append(contentsOf: word.utf8)
@@ -64,6 +65,7 @@ public enum ReplyText {
             case .integer(let value): output.append(contentsOf: String(value).utf8)
             case .number(let value, let decimals):
                 output.append(contentsOf: (value.isFinite ? fixed(value, decimals: decimals) : "null").utf8)
+            case .decimal(let text): output.append(contentsOf: text.utf8)
             case .word(let text), .text(let text): output.append(contentsOf: jsonString(text).utf8)
             }
         }
