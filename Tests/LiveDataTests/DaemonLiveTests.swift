@@ -85,7 +85,7 @@ extension OneAtATime {
             #expect(rated.status == 0, "\(rated)")
             #expect(rated.stdout.contains("Recorded"))
             // The reply comes only once the line is in the file.
-            #expect(try String(decoding: Files.read(inbox), as: UTF8.self) == "5\t\t77\t\t-3.0\n")
+            #expect(try String(decoding: Files.read(inbox), as: UTF8.self) == "5\t\t77\t\t-3\n")
             let changed = try await eventually(timeout: 10) {
                 try client.predicted(5, 77).rating != oldRating
             }
@@ -112,7 +112,7 @@ extension OneAtATime {
             #expect(saved.status == 0, "\(saved)")
             #expect(try daemon.stop() == 0, "log:\n\(daemon.log)")
             #expect(try String(decoding: Files.read(inbox), as: UTF8.self)
-                    == "5\t\t77\t\t-3.0\n6\t\t77\t\t2.5\n")
+                    == "5\t\t77\t\t-3\n6\t\t77\t\t2.5\n")
         }
 
         @Test func rateRefusesBadInputLocallyAndOnTheSocket() async throws {
@@ -191,7 +191,7 @@ extension OneAtATime {
                                       prefix: asNobody)
             #expect(rated.status == 0, "\(rated)")
             #expect(try String(decoding: Files.read(scratch.data + "/" + InboxWriter.fileName),
-                               as: UTF8.self) == "5\t\t77\t\t1.0\n")
+                               as: UTF8.self) == "5\t\t77\t\t1\n")
             #expect(try daemon.stop() == 0, "log:\n\(daemon.log)")
         }
 
