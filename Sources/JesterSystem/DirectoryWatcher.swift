@@ -13,6 +13,8 @@ public enum WatchEvent: Sendable, Equatable {
     case directoryLost
     /// The directory exists again after being lost; rescan all.
     case directoryReturned
+    /// The watcher stopped on an error and sends nothing more.
+    case watchFailed(SystemError)
 }
 
 /// Watches one directory with inotify(7) on a thread of its own doing blocking reads.
@@ -107,11 +109,18 @@ public final class DirectoryWatcher: Sendable {
             ]
             let ready = poll(&descriptors, 2, -1)
             if ready < 0 && errno == EINTR { continue }
-            if ready < 0 || descriptors[1].revents != 0 { return }
+            if descriptors[1].revents != 0 { return }
+            if ready < 0 {
+                continuation.yield(.watchFailed(SystemError("poll", errno: errno)))
+                return
+            }
 
             let count = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            guard count > 0 else { return }
+            guard count > 0 else {
+                continuation.yield(.watchFailed(SystemError("read", errno: count < 0 ? errno : 0)))
+                return
+            }
             buffer.withUnsafeBytes { bytes in
                 deliver(UnsafeRawBufferPointer(rebasing: bytes[..<count]), watch: &watch)
             }

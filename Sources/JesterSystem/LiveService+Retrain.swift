@@ -88,6 +88,7 @@ extension LiveService {
         withdrawalsPending = false
         bulkPending = false
         rejectedAt = nil
+        failedAt = nil
         firstChangeAt = nil
         lastRetrainAt = monotonicSeconds()
         publish()
@@ -112,6 +113,7 @@ extension LiveService {
         guard let learner, !retrainRunning else { return }
         // After a rejection the same retrain would most likely be rejected again: wait.
         if let rejectedAt, now - rejectedAt < max(settings.minimumRetrainGap, settings.retrainInterval) { return }
+        if let failedAt, now - failedAt < settings.minimumRetrainGap { return }
         let learned = Double(learner.learnedCount)
         let dueByShare = learned > 0 && learned >= settings.retrainFraction * Double(max(1, learner.ratings.count))
         let dueByTime = firstChangeAt.map { now - $0 >= settings.retrainInterval } ?? false
@@ -149,7 +151,10 @@ extension LiveService {
             for waiter in retrainWaiters { waiter.resume(returning: reply) }
             retrainWaiters.removeAll()
         }
-        guard let (loaded, result) = outcome else { return }
+        guard let (loaded, result) = outcome else {
+            failedAt = monotonicSeconds()
+            return
+        }
         guard case .success(let run) = result else {
             if case .failure(let why) = result { reject(why) }
             return

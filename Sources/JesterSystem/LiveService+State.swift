@@ -74,6 +74,12 @@ extension LiveService {
             await withCheckedContinuation { saveWaiters.append($0) }
         }
         guard let stateStore, let snapshot = snapshots.current else { return false }
+        // While ratings wait for a full retrain to withdraw or learn them, the saved state
+        // would no longer say so; the previous state, with the rescan after a restart, does.
+        guard !withdrawalsPending, !bulkPending else {
+            logger.debug("state not saved while a full retrain is pending")
+            return false
+        }
         saveRunning = true
         defer {
             saveRunning = false

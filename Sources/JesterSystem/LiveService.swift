@@ -70,6 +70,7 @@ public actor LiveService {
     var lastAnnouncedVersion = 0
     var bulkPending = false
     var rejectedAt: Double?
+    var failedAt: Double?
     var saveWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(
@@ -153,6 +154,9 @@ public actor LiveService {
         case .directoryLost:
             logger.warning("data directory removed or replaced; watching for it to return",
                            [("data.dir", directory.path)])
+        case .watchFailed(let error):
+            logger.error("the data directory is no longer watched; only rescans learn new ratings",
+                         [("error", error.description), ("rescan.seconds", "\(settings.rescanInterval)")])
         case .directoryReturned:
             logger.warning("data directory is back: rescanning", [("data.dir", directory.path)])
             reloadCatalog()

@@ -1,7 +1,7 @@
 import JesterCore
 import JesterSystem
 
-/// Builds the snapshot jesterd would publish for a trained model, as ModelService does.
+/// Builds the snapshot jesterd would publish for a trained model, as LiveService does.
 ///
 /// - Parameters:
 ///   - catalog: The joke texts to serve; the bundled catalog can go with generated ratings,
