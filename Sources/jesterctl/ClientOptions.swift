@@ -106,7 +106,8 @@ struct ClientOptions {
                 throw UsageError(message: "\(command) takes \(takes)")
             }
             for (name, value) in zip(names, values) where NumberParsing.parseID(value[...]) == nil {
-                throw UsageError(message: "\(name.trimmingBrackets) must be an integer from 0 to 2147483647, not \(value)")
+                let what = "\(name.trimmingBrackets) must be an integer from 0 to 2147483647"
+                throw UsageError(message: "\(what), not \(value)")
             }
         }
         switch command {
