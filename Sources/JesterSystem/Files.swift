@@ -55,6 +55,31 @@ public enum Files {
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
+    /// Writes all of `bytes` to a descriptor (write(2)); EINTR is retried.
+    public static func writeAll(_ descriptor: Int32, _ bytes: [UInt8], path: String) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = try bytes.withUnsafeBytes { buffer in
+                Result { () throws(SystemError) in
+                    try retryingSyscall("write", subject: path) {
+                        write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                    }
+                }
+            }.get()
+            offset += written
+        }
+    }
+
+    /// Flushes a directory's entries to disk (open(2), fsync(2)), so a file created or
+    /// renamed in it survives a crash.
+    public static func syncDirectory(_ path: String) throws(SystemError) {
+        let descriptor = try retryingSyscall("open", subject: path) {
+            open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
+        defer { close(descriptor) }
+        try retryingSyscall("fsync", subject: path) { fsync(descriptor) }
+    }
+
     /// Whether a path names a regular file (stat(2)).
     public static func isRegularFile(_ path: String) -> Bool {
         var status = stat()

@@ -42,25 +42,9 @@ public final class InboxWriter: Sendable {
                     throw SystemError("open", errno: errno, subject: path)
                 }
                 defer { close(descriptor) }
-                var offset = 0
-                while offset < line.count {
-                    let written = try line.withUnsafeBytes { bytes in
-                        Result { () throws(SystemError) in
-                            try retryingSyscall("write", subject: path) {
-                                write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                            }
-                        }
-                    }.get()
-                    offset += written
-                }
+                try Files.writeAll(descriptor, line, path: path)
                 try retryingSyscall("fsync", subject: path) { fsync(descriptor) }
-                if created {
-                    let directoryDescriptor = try retryingSyscall("open", subject: directory) {
-                        open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                    }
-                    defer { close(directoryDescriptor) }
-                    try retryingSyscall("fsync", subject: directory) { fsync(directoryDescriptor) }
-                }
+                if created { try Files.syncDirectory(directory) }
             }
         }
         try result.get()

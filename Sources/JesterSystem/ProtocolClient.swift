@@ -45,16 +45,8 @@ public final class ProtocolClient {
     /// Sends request lines, each followed by LF.
     public func send(_ lines: [String]) throws(ClientError) {
         let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes.withUnsafeBytes {
-                Glibc.send(descriptor, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if sent < 0 && errno == EINTR { continue }
-            guard sent > 0 else {
-                throw .unreachable("cannot send: \(String(cString: strerror(errno)))")
-            }
-            offset += sent
+        if let code = sendAll(descriptor, bytes) {
+            throw .unreachable("cannot send: \(String(cString: strerror(code)))")
         }
     }
 

@@ -266,19 +266,10 @@ public final class QueryServer: Sendable {
         return reply
     }
 
-    /// Writes everything or reports failure (send(2) with MSG_NOSIGNAL, EINTR retried).
+    /// Writes everything or reports failure.
     @discardableResult
     private func sendAll(_ client: Int32, _ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let sent = send(client, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
-                if sent < 0 && errno == EINTR { continue }
-                guard sent > 0 else { return false }
-                offset += sent
-            }
-            return true
-        }
+        JesterSystem.sendAll(client, bytes) == nil
     }
 
     private func setSendTimeout(_ client: Int32) {

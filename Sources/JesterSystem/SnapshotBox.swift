@@ -17,9 +17,6 @@ public final class SnapshotBox: Sendable {
     /// The current snapshot, or `nil` before the first model.
     public var current: ModelSnapshot? { state.withLock { $0.snapshot } }
 
-    /// What the daemon is doing, as `status` reports it before there is a model.
-    public var phase: String { state.withLock { $0.phase } }
-
     /// Both at once, consistently.
     public func read() -> (snapshot: ModelSnapshot?, phase: String) {
         state.withLock { ($0.snapshot, $0.phase) }

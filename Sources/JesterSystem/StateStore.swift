@@ -67,7 +67,7 @@ public struct StateStore: Sendable {
             let temporary = directory + "/" + Self.temporaryName
             try writeDurably(bytes, to: temporary)
             try retryingSyscall("rename", subject: temporary) { rename(temporary, directory + "/" + name) }
-            try syncDirectory()
+            try Files.syncDirectory(directory)
             for (_, old) in generations().dropLast(2) { unlink(directory + "/" + old) }
             return name
         } catch {
@@ -91,26 +91,8 @@ public struct StateStore: Sendable {
             open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         }
         defer { close(descriptor) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = try bytes.withUnsafeBytes { buffer in
-                Result { () throws(SystemError) in
-                    try retryingSyscall("write", subject: path) {
-                        write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                    }
-                }
-            }.get()
-            offset += written
-        }
+        try Files.writeAll(descriptor, bytes, path: path)
         try retryingSyscall("fsync", subject: path) { fsync(descriptor) }
-    }
-
-    private func syncDirectory() throws(SystemError) {
-        let descriptor = try retryingSyscall("open", subject: directory) {
-            open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        }
-        defer { close(descriptor) }
-        try retryingSyscall("fsync", subject: directory) { fsync(descriptor) }
     }
 
     private static func padded(_ generation: UInt64) -> String {

@@ -38,6 +38,23 @@ func unixAddress(_ path: String) throws(SocketError) -> sockaddr_un {
     return address
 }
 
+/// Sends all of `bytes` on a connected socket (send(2) with MSG_NOSIGNAL); EINTR is retried.
+///
+/// - Returns: `nil` once everything is sent, else the `errno` of the failed call (0 when the
+///   peer accepted nothing).
+func sendAll(_ descriptor: Int32, _ bytes: [UInt8]) -> Int32? {
+    bytes.withUnsafeBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let sent = send(descriptor, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
+            if sent < 0 && errno == EINTR { continue }
+            guard sent > 0 else { return sent < 0 ? errno : 0 }
+            offset += sent
+        }
+        return nil
+    }
+}
+
 /// Connects a new close-on-exec stream socket to `path` (socket(2), connect(2)).
 public func connectUnixSocket(_ path: String) throws(SocketError) -> Int32 {
     var address = try unixAddress(path)

@@ -220,13 +220,7 @@ enum LiveBench {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            guard written > 0 else { return false }
-            offset += written
-        }
-        return true
+        return (try? Files.writeAll(descriptor, bytes, path: path)) != nil
     }
 
     private static func removeTree(_ directory: String) {

@@ -152,7 +152,7 @@ private struct StepTimes {
         catalog.append(catalogSeconds)
 
         let (columns, parseSeconds) = timed {
-            let parser = RatingsParser(knownJokes: jokeCatalog.count > 0 ? jokeCatalog.idSet : nil)
+            let parser = DataDirectory.parser(for: jokeCatalog)
             var columns = RatingColumns()
             var rejections = RejectionTally()
             for (name, bytes) in zip(names, contents.ratings) {

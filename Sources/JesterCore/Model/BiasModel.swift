@@ -51,6 +51,15 @@ public struct BiasModel: RatingPredictor, Equatable {
 
     /// The baseline before clamping.
     @inline(__always)
+    /// A user's ratings minus their baseline, by joke index, into `residuals` (emptied first).
+    func residuals(ofUser user: Int, in ratings: RatingSet, into residuals: inout [(joke: Int, value: Double)]) {
+        residuals.removeAll(keepingCapacity: true)
+        for entry in ratings.entries(ofUser: user) {
+            let joke = Int(entry.joke)
+            residuals.append((joke, Double(entry.value - baseline(user: user, joke: joke))))
+        }
+    }
+
     public func baseline(user: Int, joke: Int) -> Float {
         globalMean + userBias[user] + jokeBias[joke]
     }

@@ -72,11 +72,7 @@ extension ItemRegressionModel {
         var gram = [Double](repeating: 0, count: jokes * jokes)
         var residuals: [(joke: Int, value: Double)] = []
         for user in 0..<ratings.users.count {
-            residuals.removeAll(keepingCapacity: true)
-            for entry in ratings.entries(ofUser: user) {
-                let joke = Int(entry.joke)
-                residuals.append((joke, Double(entry.value - baseline.baseline(user: user, joke: joke))))
-            }
+            baseline.residuals(ofUser: user, in: ratings, into: &residuals)
             for first in residuals {
                 let row = first.joke * jokes
                 for second in residuals { gram[row + second.joke] += first.value * second.value }

@@ -99,11 +99,7 @@ extension NeighbourModel {
         var counts = [Int32](repeating: 0, count: jokes * jokes)
         var residuals: [(joke: Int, value: Double)] = []
         for user in 0..<ratings.users.count {
-            residuals.removeAll(keepingCapacity: true)
-            for entry in ratings.entries(ofUser: user) {
-                let joke = Int(entry.joke)
-                residuals.append((joke, Double(entry.value - baseline.baseline(user: user, joke: joke))))
-            }
+            baseline.residuals(ofUser: user, in: ratings, into: &residuals)
             // Pairs (i, j) accumulate Σ x_i x_j, Σ x_i² and the count; Σ x_j² is (j, i)'s Σ x_i².
             for first in residuals {
                 let row = first.joke * jokes

@@ -70,6 +70,7 @@ public struct QuerySession: Sendable {
     }
 
     public mutating func respond(to request: Request, snapshot: ModelSnapshot?, context: QueryContext) -> Reply {
+        if request.isAdmin && !isAdministrator { return Self.forbidden }
         switch request {
         case .ping:
             return .message(.ok, "pong")
@@ -88,7 +89,6 @@ public struct QuerySession: Sendable {
         case .status:
             return Self.status(snapshot, context)
         case .reload:
-            guard isAdministrator else { return Self.forbidden }
             var reply = Reply.message(.accepted, "reload queued")
             reply.requestsReload = true
             return reply
@@ -108,7 +108,6 @@ public struct QuerySession: Sendable {
     )
 
     private func administer(_ request: Request, snapshot: ModelSnapshot?, context: QueryContext) -> Reply {
-        guard isAdministrator else { return Self.forbidden }
         guard let actions = context.actions else {
             return .error(.notReady, "admin verbs are not available")
         }

@@ -54,7 +54,6 @@ public struct VerbDescription: Sendable {
     public var name: String
     public var usage: String
     public var summary: String
-    public var isAdmin = false
 }
 
 extension Request {
@@ -84,14 +83,12 @@ extension Request {
         VerbDescription(name: "quit", usage: "quit", summary: "close the connection"),
         VerbDescription(name: "format", usage: "format text|json", summary: "choose the reply format"),
         VerbDescription(name: "reload", usage: "reload",
-                        summary: "admin: reread the configuration and retrain on the data directory",
-                        isAdmin: true),
+                        summary: "admin: reread the configuration and retrain on the data directory"),
         VerbDescription(name: "rate", usage: "rate USER JOKE RATING",
-                        summary: "admin: append a rating to the inbox file; answers once it is on disk",
-                        isAdmin: true),
+                        summary: "admin: append a rating to the inbox file; answers once it is on disk"),
         VerbDescription(name: "retrain", usage: "retrain",
-                        summary: "admin: retrain in full now; answers when the new model is in", isAdmin: true),
-        VerbDescription(name: "snapshot", usage: "snapshot", summary: "admin: save the state now", isAdmin: true),
+                        summary: "admin: retrain in full now; answers when the new model is in"),
+        VerbDescription(name: "snapshot", usage: "snapshot", summary: "admin: save the state now"),
     ]
 
     /// Parses one request line, without its line end.
