@@ -108,6 +108,8 @@ extension ModelConfiguration {
         case "knn.user-penalty": neighbour.userPenalty = number
         case "knn.joke-penalty": neighbour.jokePenalty = number
         case "regression.penalty": regression.penalty = number
+        case "gaussian.ridge": gaussian.ridge = number
+        case "gaussian.shrinkage": gaussian.shrinkage = number
         case "blend.validation-fraction": blend.validationFraction = number
         default: throw DaemonOptions.UsageError(message: "unknown training option \(key)")
         }

@@ -13,7 +13,7 @@ struct ModelQualityTests {
         #expect(RealDataSlice.split.test.count > 10_000)
     }
 
-    @Test(arguments: [ModelKind.mf, .svdpp, .knn, .regression, .blend])
+    @Test(arguments: [ModelKind.gaussian, .mf, .svdpp, .knn, .regression, .blend])
     func modelBeatsEveryBaselineOnHeldOutRealRatings(kind: ModelKind) {
         let runner = EvaluationRunner(configuration: ModelConfiguration(), clock: { 0 })
         let baselines = [EvaluatedModel.globalMean, .jokeMean, .userJokeBias].map {

@@ -18,6 +18,21 @@ enum RealDataSlice {
         return EvaluationSplit(slice, rule: .random)
     }()
 
+    /// All of the bundled Dataset 1 ratings with the fixed random 90/10 split that other
+    /// systems were measured on (`Tests/Fixtures/splits`).
+    static let fixedSplit: EvaluationSplit = {
+        let root = "/" + String(#filePath.split(separator: "/").dropLast(3).joined(separator: "/"))
+        return EvaluationSplit(columns(root + "/data/ratings-ds1.dat"),
+                               rule: .heldOutLines(columns(root + "/Tests/Fixtures/splits/ds1-random90-heldout.dat")))
+    }()
+
+    private static func columns(_ path: String) -> RatingColumns {
+        var columns = RatingColumns()
+        var rejections = RejectionTally(sampleLimit: 0)
+        RatingsParser().parse(readFile(path), source: path, into: &columns, rejections: &rejections)
+        return columns
+    }
+
     private static func readFile(_ path: String) -> [UInt8] {
         var bytes: [UInt8] = []
         guard let file = fopen(path, "rb") else { return bytes }

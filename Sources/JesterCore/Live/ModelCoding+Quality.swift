@@ -1,7 +1,7 @@
 /// Encodings of the SVD++, neighbourhood, item regression and blend models.
 ///
 /// Kind codes: 0 `mf`, 1 `seed` (in ``ModelCoding``), 2 `svdpp`, 3 `knn`, 4 `regression`,
-/// 5 `blend`. A blend writes its weights, then each member with its own code.
+/// 5 `blend`, 6 `gaussian`. A blend writes its weights, then each member with its own code.
 extension ModelCoding {
     /// The byte that names a kind, in models and in training records.
     static func code(of kind: ModelKind) -> UInt8 {
@@ -12,6 +12,7 @@ extension ModelCoding {
         case .knn: 3
         case .regression: 4
         case .blend: 5
+        case .gaussian: 6
         }
     }
 
@@ -39,6 +40,14 @@ extension ModelCoding {
             writeBiases(regression.baseline, to: &writer)
             writer.write(array: regression.weights)
             writeEntries(regression.entries, starts: regression.userStarts, to: &writer)
+        case let gaussian as GaussianModel:
+            writer.write(code(of: .gaussian))
+            writer.write(gaussian.ridge)
+            writer.write(array: gaussian.jokeMeans)
+            writer.write(array: gaussian.covariance)
+            writer.write(array: Array(gaussian.rows))
+            writer.write(array: gaussian.newJokes.map(\.bias))
+            writer.write(array: gaussian.newJokes.flatMap(\.weights))
         case let blend as BlendModel:
             writer.write(code(of: .blend))
             writer.write(array: blend.weights)
@@ -77,6 +86,23 @@ extension ModelCoding {
             else { throw .inconsistent("item regression shape") }
             return ItemRegressionModel(baseline: baseline, weights: weights, entries: entries,
                                        userStarts: starts)
+        case .gaussian where code == Self.code(of: .gaussian):
+            let ridge = try reader.readFloat()
+            let means = try reader.readArray(of: Float.self)
+            let covariance = try reader.readArray(of: Float.self)
+            let rows = try reader.readArray(of: Float.self)
+            let newBiases = try reader.readArray(of: Float.self)
+            let newWeights = try reader.readArray(of: Float.self)
+            guard covariance.count == means.count * means.count,
+                  means.isEmpty ? rows.isEmpty : rows.count % means.count == 0,
+                  newWeights.count == newBiases.count * means.count
+            else { throw .inconsistent("conditional Gaussian shape") }
+            var model = GaussianModel(jokeMeans: means, covariance: covariance, ridge: ridge, rows: PagedArray(rows))
+            let jokes = means.count
+            model.restoreNewJokes(newBiases.enumerated().map { index, bias in
+                .init(bias: bias, weights: Array(newWeights[(index * jokes)..<((index + 1) * jokes)]))
+            })
+            return model
         case .blend where code == Self.code(of: .blend):
             let weights = try reader.readArray(of: Float.self)
             let intercept = try reader.readFloat()

@@ -1,0 +1,143 @@
+/// Dense linear algebra on small symmetric matrices (row-major `[Double]`), as the conditional
+/// Gaussian model needs it: a hundred jokes make every matrix at most about 100 × 100.
+enum GaussianAlgebra {
+    /// The lower Cholesky factor `L` with `L Lᵀ = matrix`, or `nil` when the matrix is not
+    /// positive definite.
+    static func cholesky(_ matrix: [Double], size: Int) -> [Double]? {
+        var lower = matrix
+        let factored = lower.withUnsafeMutableBufferPointer { factorInPlace($0, size: size) }
+        return factored ? lower : nil
+    }
+
+    /// Factors the matrix in place, leaving `L` in the lower triangle (the upper one zeroed).
+    static func factorInPlace(_ lower: UnsafeMutableBufferPointer<Double>, size: Int) -> Bool {
+        let base = lower.baseAddress!
+        for column in 0..<size {
+            let columnRow = base + column * size
+            let diagonal = columnRow[column] - dot(columnRow, columnRow, count: column)
+            guard diagonal > 1e-12, diagonal.isFinite else { return false }
+            let root = diagonal.squareRoot()
+            columnRow[column] = root
+            for row in (column + 1)..<max(column + 1, size) {
+                let rowStart = base + row * size
+                rowStart[column] = (rowStart[column] - dot(rowStart, columnRow, count: column)) / root
+            }
+            for later in (column + 1)..<max(column + 1, size) { columnRow[later] = 0 }
+        }
+        return true
+    }
+
+    /// `Σ first[i] · second[i]` over `count` elements, eight at a time.
+    @inline(__always)
+    static func dot(_ first: UnsafePointer<Double>, _ second: UnsafePointer<Double>, count: Int) -> Double {
+        var low = SIMD4<Double>()
+        var high = SIMD4<Double>()
+        var index = 0
+        while index + 8 <= count {
+            low += UnsafeRawPointer(first + index).loadUnaligned(as: SIMD4<Double>.self)
+                * UnsafeRawPointer(second + index).loadUnaligned(as: SIMD4<Double>.self)
+            high += UnsafeRawPointer(first + index + 4).loadUnaligned(as: SIMD4<Double>.self)
+                * UnsafeRawPointer(second + index + 4).loadUnaligned(as: SIMD4<Double>.self)
+            index += 8
+        }
+        var sum = (low + high).sum()
+        while index < count {
+            sum += first[index] * second[index]
+            index += 1
+        }
+        return sum
+    }
+
+    /// Solves `L Lᵀ x = rhs` in place for a factor made by ``factorInPlace(_:size:)``.
+    static func substitute(_ lower: UnsafeBufferPointer<Double>, _ rhs: UnsafeMutableBufferPointer<Double>,
+                           size: Int) {
+        let factor = lower.baseAddress!
+        let solution = rhs.baseAddress!
+        for row in 0..<size {
+            rhs[row] = (rhs[row] - dot(factor + row * size, solution, count: row)) / lower[row * size + row]
+        }
+        for row in stride(from: size - 1, through: 0, by: -1) {
+            var value = rhs[row]
+            for inner in (row + 1)..<max(row + 1, size) { value -= lower[inner * size + row] * rhs[inner] }
+            rhs[row] = value / lower[row * size + row]
+        }
+    }
+
+    /// The solution of `matrix · x = rhs` for a positive definite matrix, or `nil`.
+    static func solvePositiveDefinite(_ matrix: [Double], _ rhs: [Double], size: Int) -> [Double]? {
+        guard var lower = cholesky(matrix, size: size) else { return nil }
+        var solution = rhs
+        lower.withUnsafeMutableBufferPointer { lower in
+            solution.withUnsafeMutableBufferPointer { substitute(UnsafeBufferPointer(lower), $0, size: size) }
+        }
+        return solution.allSatisfy(\.isFinite) ? solution : nil
+    }
+
+    /// The eigenvalues and eigenvectors of a symmetric matrix by cyclic Jacobi rotations; the
+    /// eigenvectors are the columns of the returned matrix.
+    static func symmetricEigen(_ matrix: [Double], size: Int) -> (values: [Double], vectors: [Double]) {
+        var work = matrix
+        var vectors = [Double](repeating: 0, count: size * size)
+        for index in 0..<size { vectors[index * size + index] = 1 }
+        let total = work.reduce(0) { $0 + $1 * $1 }
+
+        for _ in 0..<60 {
+            var offDiagonal = 0.0
+            for row in 0..<size { for column in (row + 1)..<max(row + 1, size) {
+                offDiagonal += work[row * size + column] * work[row * size + column]
+            } }
+            guard offDiagonal > 1e-22 * total else { break }
+            for p in 0..<size {
+                for q in (p + 1)..<max(p + 1, size) where work[p * size + q] != 0 {
+                    rotate(&work, &vectors, p, q, size: size)
+                }
+            }
+        }
+        return ((0..<size).map { work[$0 * size + $0] }, vectors)
+    }
+
+    /// One Jacobi rotation zeroing `work[p][q]`.
+    private static func rotate(_ work: inout [Double], _ vectors: inout [Double], _ p: Int, _ q: Int,
+                               size: Int) {
+        let apq = work[p * size + q]
+        let theta = (work[q * size + q] - work[p * size + p]) / (2 * apq)
+        let sign: Double = theta >= 0 ? 1 : -1
+        let t = sign / (abs(theta) + (theta * theta + 1).squareRoot())
+        let c = 1 / (t * t + 1).squareRoot()
+        let s = t * c
+        for k in 0..<size {
+            let akp = work[k * size + p]
+            let akq = work[k * size + q]
+            work[k * size + p] = c * akp - s * akq
+            work[k * size + q] = s * akp + c * akq
+        }
+        for k in 0..<size {
+            let apk = work[p * size + k]
+            let aqk = work[q * size + k]
+            work[p * size + k] = c * apk - s * aqk
+            work[q * size + k] = s * apk + c * aqk
+        }
+        for k in 0..<size {
+            let vkp = vectors[k * size + p]
+            let vkq = vectors[k * size + q]
+            vectors[k * size + p] = c * vkp - s * vkq
+            vectors[k * size + q] = s * vkp + c * vkq
+        }
+    }
+
+    /// The nearest matrix (in Frobenius norm) whose eigenvalues are all at least `floor`.
+    static func clipEigenvalues(_ matrix: [Double], size: Int, floor: Double) -> [Double] {
+        let (values, vectors) = symmetricEigen(matrix, size: size)
+        let clipped = values.map { max($0, floor) }
+        var result = [Double](repeating: 0, count: size * size)
+        for row in 0..<size {
+            for column in row..<size {
+                var sum = 0.0
+                for k in 0..<size { sum += vectors[row * size + k] * clipped[k] * vectors[column * size + k] }
+                result[row * size + column] = sum
+                result[column * size + row] = sum
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,214 @@
+/// Settings of the conditional Gaussian model.
+public struct GaussianTrainingOptions: Sendable, Equatable {
+    /// The noise variance λ added to the rated jokes' covariance, in squared rating units.
+    public var ridge: Double = 2
+    /// Co-raters' worth of shrinkage of every covariance toward zero: a pair of jokes rated
+    /// together by `n` users keeps `n / (n + shrinkage)` of its sample covariance.
+    public var shrinkage: Double = 20
+    /// The smallest eigenvalue the covariance keeps, so that it stays positive definite.
+    public var eigenvalueFloor: Double = 0.01
+    /// Threads for the per-user solves; results do not depend on it.
+    public var threads: Int = 2
+
+    public init() {}
+}
+
+/// Fits a ``GaussianModel``: joke means and pairwise covariances from every pair of jokes a
+/// user rated together, projected onto the positive definite matrices, then each user's row
+/// solved exactly. One pass over the ratings for the moments and one solve per user; no
+/// epochs, no randomness, the same model for the same ratings whatever the thread count.
+struct GaussianTrainer {
+    var options: GaussianTrainingOptions
+
+    func train(on ratings: RatingSet) -> GaussianModel {
+        let jokes = ratings.jokes.count
+        let means = (0..<jokes).map { joke in
+            ratings.jokeCounts[joke] > 0
+                ? Float(ratings.jokeSums[joke] / Double(ratings.jokeCounts[joke])) : Float(ratings.globalMean)
+        }
+        let covariance = self.covariance(of: ratings)
+        let model = GaussianModel(jokeMeans: means, covariance: covariance.map(Float.init),
+                                  ridge: Float(options.ridge), rows: PagedArray())
+        let rows = solveRows(model: model, ratings: ratings)
+        return GaussianModel(jokeMeans: means, covariance: model.covariance, ridge: model.ridge,
+                             rows: PagedArray(rows))
+    }
+
+    /// The shrunk pairwise covariance, made positive definite.
+    func covariance(of ratings: RatingSet) -> [Double] {
+        let jokes = ratings.jokes.count
+        let moments = PairMoments.gather(ratings, threads: options.threads)
+        var covariance = [Double](repeating: 0, count: jokes * jokes)
+        var totalVariance = 0.0
+        var rated = 0
+        for joke in 0..<jokes {
+            let cell = joke * jokes + joke
+            let count = moments.counts[cell]
+            guard count >= 2 else { continue }
+            let mean = moments.sums[cell] / count
+            covariance[cell] = max(moments.products[cell] / count - mean * mean, 0)
+            totalVariance += covariance[cell]
+            rated += 1
+        }
+        let fallbackVariance = rated > 0 ? totalVariance / Double(rated) : 1
+        for joke in 0..<jokes where covariance[joke * jokes + joke] == 0 {
+            covariance[joke * jokes + joke] = fallbackVariance
+        }
+        for first in 0..<jokes {
+            for second in 0..<jokes where second != first {
+                let cell = first * jokes + second
+                let count = moments.counts[cell]
+                guard count >= 2 else { continue }
+                let firstMean = moments.sums[cell] / count
+                let secondMean = moments.sums[second * jokes + first] / count
+                let sample = moments.products[cell] / count - firstMean * secondMean
+                covariance[cell] = sample * count / (count + options.shrinkage)
+            }
+        }
+        return GaussianAlgebra.clipEigenvalues(covariance, size: jokes, floor: options.eigenvalueFloor)
+    }
+
+    /// Every user's row of predictions, `users × jokes`, solved in parallel by user ranges.
+    func solveRows(model: GaussianModel, ratings: RatingSet) -> [Float] {
+        let users = ratings.users.count
+        let jokes = ratings.jokes.count
+        var rows = [Float](repeating: 0, count: users * jokes)
+        let chunks = max(1, min(options.threads, users))
+        rows.withUnsafeMutableBufferPointer { buffer in
+            let output = SendableBuffer(buffer)
+            runInParallel(chunks: chunks) { chunk in
+                let range = (users * chunk / chunks)..<(users * (chunk + 1) / chunks)
+                var solver = RowSolver(model: model)
+                for user in range {
+                    let start = Int(ratings.userStarts[user])
+                    let end = Int(ratings.userStarts[user + 1])
+                    solver.solve(ratings.entries[start..<end], into: output.base + user * jokes)
+                }
+            }
+        }
+        return rows
+    }
+}
+
+/// A mutable buffer handed to worker threads that write disjoint parts of it.
+struct SendableBuffer<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+    init(_ buffer: UnsafeMutableBufferPointer<Element>) { base = buffer.baseAddress! }
+}
+
+/// Per-pair sums over the users who rated both jokes: counts, sums of the first joke's rating
+/// and sums of the products, each `jokes × jokes`.
+struct PairMoments {
+    var counts: [Double]
+    var sums: [Double]
+    var products: [Double]
+
+    static func gather(_ ratings: RatingSet, threads: Int) -> PairMoments {
+        let jokes = ratings.jokes.count
+        let users = ratings.users.count
+        let chunks = max(1, min(threads, users))
+        var parts = [PairMoments](repeating: PairMoments(size: jokes), count: chunks)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            let output = SendableBuffer(buffer)
+            runInParallel(chunks: chunks) { chunk in
+                var part = PairMoments(size: jokes)
+                part.add(ratings, users: (users * chunk / chunks)..<(users * (chunk + 1) / chunks))
+                (output.base + chunk).pointee = part
+            }
+        }
+        var total = parts[0]
+        for part in parts.dropFirst() {
+            for cell in total.counts.indices {
+                total.counts[cell] += part.counts[cell]
+                total.sums[cell] += part.sums[cell]
+                total.products[cell] += part.products[cell]
+            }
+        }
+        return total
+    }
+
+    init(size: Int) {
+        counts = [Double](repeating: 0, count: size * size)
+        sums = counts
+        products = counts
+    }
+
+    mutating func add(_ ratings: RatingSet, users: Range<Int>) {
+        let jokes = ratings.jokes.count
+        ratings.entries.withUnsafeBufferPointer { entries in
+            counts.withUnsafeMutableBufferPointer { counts in
+                sums.withUnsafeMutableBufferPointer { sums in
+                    products.withUnsafeMutableBufferPointer { products in
+                        for user in users {
+                            let start = Int(ratings.userStarts[user])
+                            let end = Int(ratings.userStarts[user + 1])
+                            for first in start..<end {
+                                let value = Double(entries[first].value)
+                                let row = Int(entries[first].joke) * jokes
+                                for second in start..<end {
+                                    let cell = row + Int(entries[second].joke)
+                                    counts[cell] += 1
+                                    sums[cell] += value
+                                    products[cell] += value * Double(entries[second].value)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Solves users' rows with buffers reused from one user to the next.
+struct RowSolver {
+    let model: GaussianModel
+    private var system: [Double] = []
+    private var residual: [Double] = []
+    private var row: [Double] = []
+    private var covariance: [Double]
+
+    init(model: GaussianModel) {
+        self.model = model
+        covariance = model.covariance.map(Double.init)
+        row = [Double](repeating: 0, count: model.trainedJokes)
+    }
+
+    /// Writes the user's predictions of every trained joke to `output`.
+    mutating func solve(_ entries: ArraySlice<RatingEntry>, into output: UnsafeMutablePointer<Float>) {
+        let jokes = model.trainedJokes
+        let size = entries.count
+        if system.count < size * size { system = [Double](repeating: 0, count: size * size) }
+        if residual.count < size { residual = [Double](repeating: 0, count: size) }
+        let ridge = Double(model.ridge)
+        let means = model.jokeMeans
+        var solved = false
+        covariance.withUnsafeBufferPointer { covariance in
+            system.withUnsafeMutableBufferPointer { system in
+                residual.withUnsafeMutableBufferPointer { residual in
+                    for (row, first) in entries.enumerated() {
+                        let base = Int(first.joke) * jokes
+                        for (column, second) in entries.enumerated() {
+                            system[row * size + column] = covariance[base + Int(second.joke)]
+                        }
+                        system[row * size + row] += ridge
+                        residual[row] = Double(first.value - means[Int(first.joke)])
+                    }
+                    guard size > 0, GaussianAlgebra.factorInPlace(system, size: size) else { return }
+                    GaussianAlgebra.substitute(UnsafeBufferPointer(system), residual, size: size)
+                    solved = true
+                }
+            }
+            row.withUnsafeMutableBufferPointer { row in
+                for joke in 0..<jokes { row[joke] = Double(means[joke]) }
+                guard solved else { return }
+                for (position, entry) in entries.enumerated() {
+                    let weight = residual[position]
+                    let base = Int(entry.joke) * jokes
+                    for joke in 0..<jokes { row[joke] += covariance[base + joke] * weight }
+                }
+            }
+        }
+        for joke in 0..<jokes { output[joke] = Float(row[joke]) }
+    }
+}
