@@ -16,9 +16,7 @@ extension LiveService {
             return false
         }
         let state = loaded.state
-        guard state.training.kind == configuration.kind,
-              configuration.kind == .seed || state.training.dimension == configuration.factor.factors
-        else {
+        guard state.training.kind == configuration.kind, Self.fits(state, configuration) else {
             logger.notice("saved state is of another model: training from the data", [("file", loaded.name)])
             return false
         }
@@ -115,6 +113,18 @@ extension LiveService {
         case .failure(let error):
             logger.error("cannot save the state; the previous one stays", [("error", error.description)])
             return false
+        }
+    }
+}
+
+extension LiveService {
+    /// Whether a saved model was trained with the settings that shape it now.
+    static func fits(_ state: PersistedState, _ configuration: ModelConfiguration) -> Bool {
+        switch configuration.kind {
+        case .mf: state.training.dimension == configuration.factor.factors
+        case .svdpp: state.training.dimension == configuration.implicitFactor.factors
+        case .gaussian: (state.model as? GaussianModel)?.ridge == Float(configuration.gaussian.ridge)
+        case .seed, .knn, .regression, .blend: true
         }
     }
 }

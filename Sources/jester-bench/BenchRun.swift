@@ -11,7 +11,7 @@ struct BenchRun {
     let plan: BenchPlan
     private var summary = BenchSummary()
     private var loaded: [String: LoadedData] = [:]
-    /// The default mf model trained on the generated data, for the query server.
+    /// The default model trained on the generated data, for the query server.
     private var servedModel: (trained: TrainedModel, seconds: Double)?
 
     /// A run with the plan of the chosen mode.
@@ -178,7 +178,7 @@ struct BenchRun {
         printSection("training: default options, whole runs\(cap)")
         var runs: [FullTrainingMeasurement] = []
         for (dataset, data) in trainable {
-            for kind in [ModelKind.mf, .seed] {
+            for kind in [ModelKind.gaussian, .mf, .seed] {
                 let run = TrainingBench.trainInFull(
                     data.ratings,
                     dataset: dataset.name,
@@ -186,7 +186,7 @@ struct BenchRun {
                     epochCap: plan.trainingEpochCap
                 )
                 runs.append(run)
-                if dataset.name == "synthetic", kind == .mf {
+                if dataset.name == "synthetic", kind == ModelConfiguration().kind {
                     servedModel = (run.trained, run.seconds)
                 }
             }
@@ -196,7 +196,7 @@ struct BenchRun {
     }
 
     private mutating func runQuerySection(_ datasets: [BenchDataset], scratch: ScratchDirectory) {
-        printSection("query: a QueryServer on a Unix socket, mf model of the synthetic data")
+        printSection("query: a QueryServer on a Unix socket, default model of the synthetic data")
         guard let synthetic = datasets.first, let data = data(for: synthetic) else { return }
         let served: (trained: TrainedModel, seconds: Double)
         if let servedModel {
@@ -206,7 +206,7 @@ struct BenchRun {
             let run = TrainingBench.trainInFull(
                 data.ratings,
                 dataset: synthetic.name,
-                kind: .mf,
+                kind: ModelConfiguration().kind,
                 epochCap: plan.trainingEpochCap
             )
             served = (run.trained, run.seconds)
@@ -218,7 +218,7 @@ struct BenchRun {
         let (snapshot, snapshotSeconds) = timed {
             makeSnapshot(
                 of: served.trained,
-                kind: .mf,
+                kind: ModelConfiguration().kind,
                 data: data,
                 catalog: catalog,
                 trainingSeconds: served.seconds

@@ -6,8 +6,8 @@ struct DaemonOptions {
     static let version = "0.1.0"
 
     static let usage = """
-        usage: jesterd [--data-dir DIR] [--socket PATH] [--state-dir DIR] [--model mf|seed]
-                       [--seed N] [--factors K] [--epochs N] [--learning-rate X]
+        usage: jesterd [--data-dir DIR] [--socket PATH] [--state-dir DIR] [--model KIND]
+                       [--seed N] [--ridge X] [--factors K] [--epochs N] [--learning-rate X]
                        [--regularization X] [--retrain-fraction X] [--retrain-interval SECONDS]
                        [--save-interval SECONDS] [--max-connections N] [--idle-timeout SECONDS]
                        [--log-level LEVEL] [--admin-group NAME] [--config PATH]
@@ -27,9 +27,11 @@ struct DaemonOptions {
                                   (default /run/jesterd/jesterd.sock)
           --state-dir DIR         saved model and file positions, so that a restart needs
                                   no retrain (default /var/lib/jesterd)
-          --model mf|seed         mf: biased matrix factorisation (default);
-                                  seed: the original notebook's network
+          --model KIND            gaussian: conditional Gaussian over all jokes (default);
+                                  mf: biased matrix factorisation; seed: the original
+                                  notebook's network; also svdpp, knn, regression, blend
           --seed N                training seed; the same seed gives the same model (default 1)
+          --ridge X               gaussian rating-noise variance (default 2)
           --factors K             mf vector dimension (default 64)
           --epochs N              most epochs (default: mf 40 with early stopping, seed 2)
           --learning-rate X       SGD step size (default: mf 0.02, seed 0.05)
@@ -66,7 +68,7 @@ struct DaemonOptions {
 
     /// The names of the settings, as configuration keys; each is also an option with `--`.
     static let settingNames = [
-        "data-dir", "socket", "state-dir", "model", "seed", "factors", "epochs", "learning-rate",
+        "data-dir", "socket", "state-dir", "model", "seed", "ridge", "factors", "epochs", "learning-rate",
         "regularization", "retrain-fraction", "retrain-interval", "save-interval",
         "max-connections", "idle-timeout", "log-level", "admin-group",
     ]
@@ -181,10 +183,12 @@ struct DaemonOptions {
         case "admin-group": adminGroup = text
         case "model":
             guard let kind = ModelKind(rawValue: text) else {
-                throw InvalidValue(reason: "must be mf or seed, not \(text)")
+                let kinds = ModelKind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw InvalidValue(reason: "must be one of \(kinds), not \(text)")
             }
             model.kind = kind
         case "seed": model.seed = UInt64(try Self.number(text, in: 0...Double(Int64.max)))
+        case "ridge": model.gaussian.ridge = try Self.number(text, in: 0...10_000, integer: false)
         case "factors": model.factor.factors = Int(try Self.number(text, in: 1...1024))
         case "epochs":
             let epochs = Int(try Self.number(text, in: 1...10_000))

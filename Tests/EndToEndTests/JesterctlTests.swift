@@ -124,7 +124,7 @@ struct JesterctlTests {
             #expect(status.stdout.contains(/state\s+ready\n/))
             #expect(status.stdout.contains(/\nratings\s+36385\n/), "\(status.stdout)")
             #expect(status.stdout.contains(/\nusers\s+906\n/))
-            #expect(status.stdout.contains(/\ntraining.epochs\s+5\n/))
+            #expect(status.stdout.contains(/\nmodel.kind\s+gaussian\n/), "\(status.stdout)")
             #expect(status.stdout.contains(/\nrejected\s+0\n/))
 
             let ping = try ctl(daemon, "ping")

@@ -20,7 +20,7 @@ struct JesterdTests {
     @Test(arguments: [
         (["--frobnicate"], "jesterd: unknown option --frobnicate\n"),
         (["--epochs", "0"], "jesterd: --epochs must be an integer from 1 to 10000, not 0\n"),
-        (["--model", "deep"], "jesterd: --model must be mf or seed, not deep\n"),
+        (["--model", "deep"], "jesterd: --model must be one of gaussian, mf, seed, svdpp, knn, regression, blend, not deep\n"),
         (["--socket"], "jesterd: --socket needs a value\n"),
     ])
     func badOptionsExit64WithUsage(arguments: [String], message: String) throws {
@@ -143,8 +143,7 @@ struct JesterdTests {
         let log = daemon.log
         let events = ["jesterd: info: starting version=0.1.0", "jesterd: info: listening socket=",
                       "jesterd: info: data loaded files=1 lines=36385 ratings=36385 users=906",
-                      "jesterd: info: training started model.kind=mf",
-                      "jesterd: info: epoch finished epoch=5 ",
+                      "jesterd: info: training started model.kind=gaussian",
                       "jesterd: info: model published model.version=1",
                       "jesterd: info: stopping signal=SIGTERM", "jesterd: info: stopped"]
         var position = log.startIndex

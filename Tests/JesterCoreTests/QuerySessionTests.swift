@@ -241,6 +241,7 @@ struct QuerySessionTests {
         #expect(fields["uptime"] == "30.0")
         #expect(fields["model.version"] == "4")
         #expect(fields["model.kind"] == "mf")
+        #expect(fields["model.new-ratings"] == "fold-in")
         #expect(fields["model.dimension"] == "4")
         #expect(fields["model.age"] == "20.0")
         #expect(fields["users"] == "20")

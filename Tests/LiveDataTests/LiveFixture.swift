@@ -4,9 +4,11 @@ import JesterCore
 import Testing
 
 extension ModelConfiguration {
-    /// The `mf` model trained for `epochs` epochs: enough to rank, quick to train.
-    static func quick(epochs: Int = 3) -> ModelConfiguration {
+    /// The `mf` model trained for `epochs` epochs (enough to rank, quick to train), or
+    /// another kind.
+    static func quick(epochs: Int = 3, kind: ModelKind = .mf) -> ModelConfiguration {
         var configuration = ModelConfiguration()
+        configuration.kind = kind
         configuration.factor.maxEpochs = epochs
         return configuration
     }

@@ -8,8 +8,9 @@ extension OneAtATime {
     @Suite struct LiveServiceTests {
         private let prefix = LiveFixture.prefix
 
-        @Test func aNewRatingForAKnownUserChangesThatPrediction() async throws {
-            let fixture = try await LiveFixture.start()
+        @Test(arguments: [ModelKind.mf, .gaussian])
+        func aNewRatingForAKnownUserChangesThatPrediction(kind: ModelKind) async throws {
+            let fixture = try await LiveFixture.start(configuration: .quick(kind: kind))
             let before = try fixture.current()
             let old = try #require(before.predict(userID: 5, jokeID: 77))
             #expect(old.source == "model")
@@ -26,8 +27,9 @@ extension OneAtATime {
             #expect(try fixture.storedRating(user: 5, joke: 77) == 9.5)
         }
 
-        @Test func aNewUserIsAnsweredByTheModelAfterOneRating() async throws {
-            let fixture = try await LiveFixture.start()
+        @Test(arguments: [ModelKind.mf, .gaussian])
+        func aNewUserIsAnsweredByTheModelAfterOneRating(kind: ModelKind) async throws {
+            let fixture = try await LiveFixture.start(configuration: .quick(kind: kind))
             let before = try fixture.current()
             #expect(before.predict(userID: 999_999, jokeID: 8)?.source == "fallback:joke-mean")
 
@@ -69,8 +71,9 @@ extension OneAtATime {
             #expect(try fixture.storedRating(user: 5, joke: 77) == -3)
         }
 
-        @Test func aJokeAddedToTheJokesFileBecomesServableAndItsRatingsAreAccepted() async throws {
-            let fixture = try await LiveFixture.start()
+        @Test(arguments: [ModelKind.mf, .gaussian])
+        func aJokeAddedToTheJokesFileBecomesServableAndItsRatingsAreAccepted(kind: ModelKind) async throws {
+            let fixture = try await LiveFixture.start(configuration: .quick(kind: kind))
             let before = try fixture.current()
             #expect(before.catalog.text(of: 151) == nil)
             #expect(before.predict(userID: 5, jokeID: 151) == nil)

@@ -30,6 +30,7 @@ struct DaemonOptionsTests {
             state-dir = /srv/state
             model = seed
             seed = 7
+            ridge = 3.5
             factors = 8
             epochs = 5
             learning-rate = 0.02
@@ -49,6 +50,7 @@ struct DaemonOptionsTests {
         #expect(options.model.seed == 7)
         #expect(options.model.factor.factors == 8)
         #expect(options.model.seedNetwork.epochs == 5)
+        #expect(options.model.gaussian.ridge == 3.5)
         #expect(options.model.seedNetwork.learningRate == 0.02)
         #expect(options.model.factor.regularization == 0.1)
         #expect(options.limits.maxConnections == 9)
@@ -58,7 +60,7 @@ struct DaemonOptionsTests {
         #expect(options.live.retrainFraction == 0.25)
         #expect(options.live.retrainInterval == 90)
         #expect(options.live.saveInterval == 7.5)
-        #expect(DaemonOptions.settingNames.count == 16)
+        #expect(DaemonOptions.settingNames.count == 17)
     }
 
     @Test func theCommandLineWins() throws {
@@ -74,7 +76,7 @@ struct DaemonOptionsTests {
     @Test(arguments: [
         ("colour = blue", "j.conf:1: unknown key \"colour\""),
         ("config = /etc/x", "j.conf:1: unknown key \"config\""),
-        ("model = svd", "j.conf:1: model must be mf or seed, not svd"),
+        ("model = svd", "j.conf:1: model must be one of gaussian, mf, seed, svdpp, knn, regression, blend, not svd"),
         ("epochs = 0", "j.conf:1: epochs must be an integer from 1 to 10000, not 0"),
         ("epochs = 2.5", "j.conf:1: epochs must be an integer from 1 to 10000, not 2.5"),
         ("seed = -1", "j.conf:1: seed must be an integer from 0 to 9223372036854775807, not -1"),
@@ -117,6 +119,7 @@ struct DaemonOptionsTests {
         #expect(options.socketPath == defaults.socketPath)
         #expect(options.model.kind == defaults.model.kind)
         #expect(options.model.factor == defaults.model.factor)
+        #expect(options.model.gaussian == defaults.model.gaussian)
         #expect(options.limits.maxConnections == defaults.limits.maxConnections)
         #expect(options.limits.idleTimeout == defaults.limits.idleTimeout)
         #expect(options.logLevel == defaults.logLevel)
@@ -126,7 +129,7 @@ struct DaemonOptionsTests {
     @Test func aMissingDefaultFileIsFineAndAMissingNamedFileIsNot() throws {
         var arguments = DaemonOptions.Arguments()
         arguments.configurationPath = "/nonexistent/jesterd.conf"
-        #expect(try DaemonOptions.load(arguments).model.kind == .mf)
+        #expect(try DaemonOptions.load(arguments).model.kind == .gaussian)
 
         arguments.configurationGiven = true
         #expect(throws: ConfigurationLoadError.self) { try DaemonOptions.load(arguments) }

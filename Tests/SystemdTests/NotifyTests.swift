@@ -48,7 +48,7 @@ struct NotifyTests {
         #expect(reply.contains("state=ready"))
         #expect(reply.contains("model.version=1"))
         let status = try #require(ready.value("STATUS"))
-        #expect(status.hasPrefix("model 1 (mf), 36385 ratings"))
+        #expect(status.hasPrefix("model 1 (gaussian), 36385 ratings"))
 
         service.program.signal(SIGTERM)
         #expect(service.inbox.next("STOPPING")?.value("STOPPING") == "1")
@@ -59,7 +59,7 @@ struct NotifyTests {
         let service = try start()
         _ = try #require(service.inbox.next("READY"))
 
-        try service.directory.write("jesterd.conf", "epochs = 4\nseed = 9\n")
+        try service.directory.write("jesterd.conf", "model = mf\nepochs = 4\nseed = 9\n")
         let before = UInt64(monotonicNow() * 1e6)
         service.program.signal(SIGHUP)
         let reloading = try #require(service.inbox.next("RELOADING"))
@@ -86,7 +86,7 @@ struct NotifyTests {
         service.program.signal(SIGHUP)
         _ = try #require(service.inbox.next("RELOADING"))
         let ready = try #require(service.inbox.next("READY"))
-        #expect(ready.value("STATUS")?.hasPrefix("model 1 (mf)") == true)
+        #expect(ready.value("STATUS")?.hasPrefix("model 1 (gaussian)") == true)
 
         let reply = try #require(exchange(service.socketPath, ["status", "predict 5 77", "quit"]))
         #expect(reply.contains("model.version=1"))

@@ -30,6 +30,9 @@ extension ModelSnapshot {
     /// For the `mf` model the parts are the global mean, the user's bias, the joke's bias and
     /// the dot product of their vectors. The influences are the rated jokes with the largest
     /// similarity × (rating − the user's baseline for that joke), at most `influences` of them.
+    /// For the `gaussian` model the parts are the joke's mean and the pull of the user's
+    /// ratings, and each influence is that rating's exact share of the pull (see
+    /// ``explainGaussian(_:user:joke:prediction:limit:)``).
     public func explain(userID: Int32, jokeID: Int32, influences limit: Int = 3) -> Explanation? {
         guard let prediction = predict(userID: userID, jokeID: jokeID),
               let joke = ratings.jokes.index(of: jokeID) else { return nil }
@@ -39,6 +42,9 @@ extension ModelSnapshot {
                                influences: [])
         }
 
+        if let gaussian = model as? GaussianModel {
+            return explainGaussian(gaussian, user: user, joke: joke, prediction: prediction, limit: limit)
+        }
         var parts: [Explanation.Part]
         var baseline: (Int) -> Float
         if let factors = model as? LiveFactorModel {
@@ -67,5 +73,34 @@ extension ModelSnapshot {
         influences.sort { abs($0.pull) != abs($1.pull) ? abs($0.pull) > abs($1.pull) : $0.joke < $1.joke }
         return Explanation(parts: parts, raw: raw, rating: prediction.rating, source: prediction.source,
                            influences: Array(influences.prefix(limit)))
+    }
+}
+
+extension ModelSnapshot {
+    /// The conditional mean `μ_j + Σ_i Σ_ji α_i` split into the joke's mean and one pull per
+    /// rated joke `i`, `Σ_ji α_i`; the parts add up to the prediction. Each influence's
+    /// similarity is the correlation of the two jokes' ratings.
+    func explainGaussian(_ gaussian: GaussianModel, user: Int, joke: Int, prediction: Prediction,
+                         limit: Int) -> Explanation {
+        let jokes = gaussian.trainedJokes
+        var pulls: [Explanation.Influence] = []
+        var total: Float = 0
+        for (other, weight) in gaussian.weights(of: ratings.byUser[user]) {
+            let pull = Float(Double(gaussian.covariance[joke * jokes + other]) * weight)
+            total += pull
+            guard other != joke else { continue }
+            let variances = gaussian.covariance[joke * jokes + joke] * gaussian.covariance[other * jokes + other]
+            let correlation = gaussian.covariance[joke * jokes + other] / variances.squareRoot()
+            let rating = ratings.rating(user: user, joke: other) ?? 0
+            pulls.append(.init(joke: ratings.jokes.id(at: other), rating: rating, similarity: correlation,
+                               pull: pull))
+        }
+        pulls.sort { abs($0.pull) != abs($1.pull) ? abs($0.pull) > abs($1.pull) : $0.joke < $1.joke }
+        let parts: [Explanation.Part] = [
+            .init(name: "joke-mean", value: gaussian.jokeMeans[joke]),
+            .init(name: "ratings", value: total),
+        ]
+        return Explanation(parts: parts, raw: parts[0].value + total, rating: prediction.rating,
+                           source: prediction.source, influences: Array(pulls.prefix(limit)))
     }
 }

@@ -31,11 +31,15 @@ public struct FoldInSettings: Sendable, Equatable {
 /// different vector and could move a prediction against the rating just given. The joke is re-solved the
 /// same way, users fixed, when it has at most ``LiveRatings/smallJokeLimit`` ratings; a joke
 /// with more keeps its vector until the next full retrain, where one rating moves it little.
-/// The `seed` network is not folded into: new ratings are stored and counted, a new user is
+/// With the `gaussian` model, a new rating folds in exactly: the user's row is solved again
+/// from all their ratings, as training would solve it; the means and the covariance stay until
+/// the next full training. A joke added since is re-solved from its raters' rows while it has
+/// at most ``LiveRatings/smallJokeLimit`` ratings. The `seed` network is not folded into: new ratings are stored and counted, a new user is
 /// answered by the fallbacks, and the next full retrain learns them.
 public struct LiveLearner: Sendable {
     public private(set) var ratings: LiveRatings
     public private(set) var factorModel: LiveFactorModel?
+    public private(set) var gaussianModel: GaussianModel?
     private let fixedModel: (any RatingModel)?
     public let settings: FoldInSettings
     /// Ratings learned since this learner was built from a full training.
@@ -61,6 +65,9 @@ public struct LiveLearner: Sendable {
         } else if let factors = model as? LiveFactorModel {
             factorModel = factors
             fixedModel = nil
+        } else if let gaussian = model as? GaussianModel {
+            gaussianModel = gaussian
+            fixedModel = nil
         } else {
             factorModel = nil
             fixedModel = model
@@ -68,7 +75,7 @@ public struct LiveLearner: Sendable {
     }
 
     /// The model as it stands.
-    public var model: any RatingModel { factorModel ?? fixedModel! }
+    public var model: any RatingModel { factorModel ?? gaussianModel ?? fixedModel! }
 
     /// Learns one rating by original ids.
     ///
@@ -79,7 +86,18 @@ public struct LiveLearner: Sendable {
         -> LiveRatings.Change {
         let change = ratings.upsert(userID: userID, jokeID: jokeID, value: value)
         learnedCount += 1
-        guard solving, var model = factorModel else { return change }
+        guard solving else { return change }
+        if var gaussian = gaussianModel {
+            gaussianModel = nil
+            gaussian.growJokes(to: ratings.jokes.count, mean: Float(ratings.globalMean))
+            gaussian.resolve(user: change.user, ratings: ratings.byUser[change.user])
+            if change.joke >= gaussian.trainedJokes, let raters = ratings.smallJokeRaters[change.joke] {
+                gaussian.solveNewJoke(change.joke, raters: raters, globalMean: Float(ratings.globalMean))
+            }
+            gaussianModel = gaussian
+            return change
+        }
+        guard var model = factorModel else { return change }
         factorModel = nil
         model.growUsers(to: ratings.users.count)
         model.growJokes(to: ratings.jokes.count)
@@ -105,6 +123,7 @@ public struct LiveLearner: Sendable {
     public mutating func addJoke(_ id: Int32) {
         ratings.addJoke(id)
         factorModel?.growJokes(to: ratings.jokes.count)
+        gaussianModel?.growJokes(to: ratings.jokes.count, mean: Float(ratings.globalMean))
     }
 
     /// The exact minimiser of `(value − prediction)² + Σ penalty·(θ − θ₀)²` for one side's

@@ -1,7 +1,8 @@
 /// A linear blend of models: `intercept + Σ weight_m × prediction_m`, clamped to the scale.
 ///
-/// Each member folds new ratings in its own way; the weights stay as fitted until the next
-/// full training. "Similar jokes" uses the first member's vectors.
+/// jesterd does not fold new ratings into a blend, whatever its members: they wait for the next
+/// full training, which also fits the weights again. "Similar jokes" uses the first member's
+/// vectors.
 public struct BlendModel: RatingModel {
     public var kind: ModelKind { .blend }
     public var members: [any RatingModel]

@@ -4,7 +4,9 @@
 ///
 /// For serving, ``factors`` holds each user's whole vector (free and implicit parts added),
 /// which makes a prediction exactly that of a ``FactorModel``. The implicit joke vectors are
-/// kept for folding a user in again: see ``foldInTarget(user:ratedJokes:)``.
+/// kept so that a user's implicit part can be rebuilt (see
+/// ``foldInTarget(user:ratedJokes:)``); jesterd does not fold new ratings into this model
+/// and learns them at the next full training.
 public struct ImplicitFactorModel: RatingModel, Equatable {
     public var kind: ModelKind { .svdpp }
     /// Global mean, biases, joke vectors and each user's whole vector.

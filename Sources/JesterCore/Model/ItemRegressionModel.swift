@@ -6,9 +6,8 @@
 /// residual of zero: with `G = Σ_u x_u x_uᵀ + λI` and `P = G⁻¹`, `w_ji = −P_ji / P_ii`. That is
 /// one inverse of a jokes-by-jokes matrix, cheap for Jester's hundred or so jokes.
 ///
-/// Like ``NeighbourModel`` it keeps its training ratings, read at prediction time; a new
-/// rating folds in by being added to its user's list, the weights fixed until the next
-/// full training.
+/// Like ``NeighbourModel`` it keeps its training ratings, read at prediction time, and is not
+/// folded into: a new rating waits for the next full training.
 public struct ItemRegressionModel: RatingModel, Equatable {
     public var kind: ModelKind { .regression }
     public var baseline: BiasModel

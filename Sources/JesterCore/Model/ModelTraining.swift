@@ -1,11 +1,12 @@
 /// Which model to train and how.
 public struct ModelConfiguration: Sendable, Equatable {
-    public var kind: ModelKind = .mf
+    public var kind: ModelKind = .gaussian
     public var factor = FactorTrainingOptions()
     public var seedNetwork = SeedTrainingOptions()
     public var implicitFactor = ImplicitFactorTrainingOptions()
     public var neighbour = NeighbourTrainingOptions()
     public var regression = ItemRegressionOptions()
+    public var gaussian = GaussianTrainingOptions()
     public var blend = BlendTrainingOptions()
 
     public init() {}
@@ -61,6 +62,7 @@ public struct TrainedModel: Sendable {
         if let factors = model as? FactorModel { return factors.isFinite }
         if let network = model as? SeedNetwork { return network.isFinite }
         if let implicit = model as? ImplicitFactorModel { return implicit.isFinite }
+        if let gaussian = model as? GaussianModel { return gaussian.isFinite }
         if let blend = model as? BlendModel {
             return blend.weights.allSatisfy(\.isFinite) && blend.intercept.isFinite
                 && blend.members.allSatisfy { TrainedModel(fixed: $0, trainingCount: 0).isFinite }
@@ -84,6 +86,9 @@ extension ModelConfiguration {
                          trainingCount: ratings.count)
         case .regression:
             TrainedModel(fixed: ItemRegressionModel.train(on: ratings, options: regression),
+                         trainingCount: ratings.count)
+        case .gaussian:
+            TrainedModel(fixed: GaussianTrainer(options: gaussian).train(on: ratings),
                          trainingCount: ratings.count)
         case .blend: BlendTrainer(configuration: self).train(on: ratings, progress: progress)
         }

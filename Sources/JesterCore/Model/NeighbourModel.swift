@@ -7,8 +7,8 @@
 /// `n_ij / (n_ij + shrinkage)`.
 ///
 /// The model keeps the ratings it was trained on, grouped by user, because a prediction reads
-/// them; a new rating folds in by being added to its user's list, with biases and
-/// similarities fixed until the next full training.
+/// them. It is not folded into: jesterd stores a new rating and the next full training learns
+/// it (see ``ModelKind/foldsInNewRatings``).
 public struct NeighbourModel: RatingModel, Equatable {
     public var kind: ModelKind { .knn }
     public var baseline: BiasModel

@@ -1,6 +1,8 @@
 /// The kinds of model jesterd trains.
 public enum ModelKind: String, Sendable, CaseIterable {
-    /// Biased matrix factorisation trained by SGD: the default.
+    /// The conditional Gaussian: a full joke covariance, each user solved exactly; the default.
+    case gaussian
+    /// Biased matrix factorisation trained by SGD.
     case mf
     /// The original notebook's network: tanh embeddings, a dense tanh layer per side.
     case seed
@@ -12,6 +14,13 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case regression
     /// A least-squares blend of other kinds, fitted on a validation slice.
     case blend
+}
+
+extension ModelKind {
+    /// Whether jesterd folds a new rating into this kind of model at once: `gaussian` and
+    /// `mf` do; the others store it, answer from the fallbacks or their trained state, and
+    /// learn it at the next full training.
+    public var foldsInNewRatings: Bool { self == .gaussian || self == .mf }
 }
 
 /// Anything that predicts ratings for dense user and joke indexes.

@@ -237,6 +237,7 @@ public struct QuerySession: Sendable {
         fields += [
             ("model.version", .integer(snapshot.version)),
             ("model.kind", .word(training.kind.rawValue)),
+            ("model.new-ratings", .word(training.kind.foldsInNewRatings ? "fold-in" : "next-retrain")),
             ("model.dimension", .integer(training.dimension)),
             ("model.age", .number(context.now - training.finishedAt, decimals: 1)),
             ("users", .integer(snapshot.ratings.users.count)),
