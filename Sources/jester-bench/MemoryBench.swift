@@ -47,7 +47,7 @@ enum MemoryBench {
         }
         let epochs = training == .short ? ", at most 2 epochs" : ""
         printLine("(one fresh process per data set; loaded = DataDirectory.load once; trained =")
-        printLine(" default mf training\(epochs); published = its ModelSnapshot built, as jesterd")
+        printLine(" default model trained\(epochs); published = its ModelSnapshot built, as jesterd")
         printLine(" serves it; MB = 10^6 bytes)")
     }
 

@@ -254,7 +254,7 @@ enum TrainingBench {
         for entry in measurements {
             table.add([
                 entry.dataset,
-                entry.kind == .mf ? "mf k=\(entry.trained.dimension)" : "seed",
+                entry.kind == .mf ? "mf k=\(entry.trained.dimension)" : entry.kind.rawValue,
                 Format.number(entry.seconds, decimals: 2),
                 "\(entry.trained.epochs.count)",
                 "\(entry.trained.bestEpoch)",

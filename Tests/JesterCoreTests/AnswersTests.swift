@@ -18,21 +18,35 @@ struct AnswersTests {
         .filter { !textless.contains(Int32($0)) }
         .map { (Int32($0), "Joke \($0)") }))
 
-    private static func snapshot(_ columns: RatingColumns, retired: [Int32] = []) -> ModelSnapshot {
-        let ratings = RatingSet(columns, extraJokes: catalog.ids)
+    private static let factorOptions: FactorTrainingOptions = {
         var options = FactorTrainingOptions()
         options.factors = 16
         options.maxEpochs = 12
-        let model = FactorTrainer(options: options).train(on: ratings).model
-        let training = TrainingInfo(kind: .mf, dimension: 16, epochs: 12, bestEpoch: 12, validationRMSE: nil,
-                                    trainingCount: ratings.count, validationCount: 0, seconds: 0, finishedAt: 0)
-        let learner = LiveLearner(ratings: ratings, model: model, settings: FoldInSettings(options))
+        return options
+    }()
+
+    /// A small `mf` model, or the default `gaussian` one.
+    private static func train(_ ratings: RatingSet, kind: ModelKind) -> any RatingModel {
+        kind == .gaussian
+            ? GaussianTrainer(options: GaussianTrainingOptions()).train(on: ratings)
+            : FactorTrainer(options: factorOptions).train(on: ratings).model
+    }
+
+    private static func snapshot(_ columns: RatingColumns, retired: [Int32] = [],
+                                 kind: ModelKind = .mf) -> ModelSnapshot {
+        let ratings = RatingSet(columns, extraJokes: catalog.ids)
+        let model = train(ratings, kind: kind)
+        let training = TrainingInfo(kind: kind, dimension: model.similarityVector(joke: 0).count, epochs: 12,
+                                    bestEpoch: 12, validationRMSE: nil, trainingCount: ratings.count,
+                                    validationCount: 0, seconds: 0, finishedAt: 0)
+        let learner = LiveLearner(ratings: ratings, model: model, settings: FoldInSettings(factorOptions))
         return ModelSnapshot(version: 1, learner: learner, catalog: catalog, training: training,
                              data: DataInfo(files: 1, linesRead: 0, rejections: RejectionTally()),
                              retired: JokeIDSet(retired))
     }
 
     private static let served = snapshot(columns, retired: [5])
+    private static let servedGaussian = snapshot(columns, retired: [5], kind: .gaussian)
 
     @Test func recommendSkipsRatedTextlessAndRetiredJokesBestFirst() throws {
         // User 100002 rated only some jokes in this slice.
@@ -75,6 +89,29 @@ struct AnswersTests {
         #expect(!explanation.influences.contains { $0.joke == joke })
     }
 
+    /// With `gaussian` the pulls are exact shares: the joke's mean plus every rated joke's
+    /// pull is the prediction, and the largest pulls are listed.
+    @Test(arguments: [(100_001 as Int32, 7 as Int32), (100_010, 50), (100_123, 99)])
+    func explainsAGaussianPredictionByExactPulls(user: Int32, joke: Int32) throws {
+        let snapshot = Self.servedGaussian
+        let explanation = try #require(snapshot.explain(userID: user, jokeID: joke, influences: 200))
+        let prediction = try #require(snapshot.predict(userID: user, jokeID: joke))
+        #expect(prediction.source == "model")
+        #expect(explanation.parts.map(\.name) == ["joke-mean", "ratings"])
+        #expect(abs(min(10, max(-10, explanation.raw)) - prediction.rating) < 1e-3)
+
+        let index = try #require(snapshot.ratings.users.index(of: user))
+        let jokeIndex = try #require(snapshot.ratings.jokes.index(of: joke))
+        let ratedOthers = snapshot.ratings.byUser[index].filter { Int($0.joke) != jokeIndex }.count
+        #expect(explanation.influences.count == ratedOthers)
+        let ownPull = explanation.parts[1].value - explanation.influences.reduce(0) { $0 + $1.pull }
+        let ratedItself = snapshot.ratings.rating(user: index, joke: jokeIndex) != nil
+        #expect(ratedItself || abs(ownPull) < 1e-3)
+        let pulls = explanation.influences.map { abs($0.pull) }
+        #expect(pulls == pulls.sorted(by: >))
+        #expect(explanation.influences.allSatisfy { (-1.0001...1.0001).contains($0.similarity) })
+    }
+
     @Test func explainsAFallbackAsOnePart() throws {
         let explanation = try #require(Self.served.explain(userID: 9_999_999, jokeID: 7))
         #expect(explanation.source == "fallback:joke-mean")
@@ -85,7 +122,8 @@ struct AnswersTests {
     /// Users who rated at least 90 jokes are held out of training; each "joins" by rating 8 jokes
     /// (those of them they rated) and is scored on the rest. The onboarding jokes must teach the model more than 8
     /// random or the 8 most rated jokes.
-    @Test func onboardingJokesPredictANewUserBetterThanRandomOrPopularOnes() throws {
+    @Test(arguments: [ModelKind.mf, .gaussian])
+    func onboardingJokesPredictANewUserBetterThanRandomOrPopularOnes(kind: ModelKind) throws {
         var all = RatingColumns()
         var rejections = RejectionTally(sampleLimit: 0)
         RatingsParser().parse(try Repository.bytes("data/ratings-ds1.dat"), source: "ds1", into: &all,
@@ -102,12 +140,9 @@ struct AnswersTests {
         for position in 0..<all.count where !heldOut.contains(all.users[position]) {
             training.append(user: all.users[position], joke: all.jokes[position], value: all.values[position])
         }
-        let snapshot = Self.snapshot(training)
+        let snapshot = Self.snapshot(training, kind: kind)
         let ratings = RatingSet(training, extraJokes: Self.catalog.ids)
-        var options = FactorTrainingOptions()
-        options.factors = 16
-        options.maxEpochs = 12
-        let model = FactorTrainer(options: options).train(on: ratings).model
+        let model = snapshot.model
 
         let onboard = snapshot.onboarding(count: 8)
         let popular = snapshot.ratings.jokes.ids.indices
@@ -122,7 +157,7 @@ struct AnswersTests {
         }
         #expect(onboard.count == 8)
 
-        let base = LiveLearner(ratings: ratings, model: model, settings: FoldInSettings(options))
+        let base = LiveLearner(ratings: ratings, model: model, settings: FoldInSettings(Self.factorOptions))
         func rmse(_ choose: () -> [Int32]) -> Double {
             var squared = 0.0
             var count = 0
@@ -146,7 +181,7 @@ struct AnswersTests {
         let onboardError = rmse { onboard }
         let popularError = rmse { popular }
         let randomError = rmse(randomEight)
-        print("new-user RMSE after 8 ratings: onboard \(onboardError), popular \(popularError), random \(randomError)")
+        print("\(kind) new-user RMSE after 8 ratings: onboard \(onboardError), popular \(popularError), random \(randomError)")
         #expect(onboardError < popularError)
         #expect(onboardError < randomError)
     }

@@ -34,6 +34,17 @@ public struct PagedArray<Element: Sendable>: Sendable, RandomAccessCollection {
         if !page.isEmpty { pages.append(Page(page)) }
     }
 
+    /// Pages cut from an array in bulk, rather than element by element.
+    public init(_ array: [Element]) {
+        var start = 0
+        while start < array.count {
+            let end = Swift.min(array.count, start + Self.pageSize)
+            pages.append(Page(Array(array[start..<end])))
+            start = end
+        }
+        count = array.count
+    }
+
     public init(repeating element: Element, count: Int) {
         self.init(repeatElement(element, count: count))
     }

@@ -21,6 +21,8 @@ public struct GaussianModel: RatingModel {
     /// `trainedJokes × trainedJokes`, row-major, positive definite.
     public let covariance: [Float]
     public let ridge: Float
+    /// The lower Cholesky factor of Σ, row-major, for similarity.
+    private let factor: [Float]
     /// `userCount × trainedJokes` predictions, row-major.
     public private(set) var rows: PagedArray<Float>
     public private(set) var userCount: Int
@@ -41,6 +43,8 @@ public struct GaussianModel: RatingModel {
         self.jokeMeans = jokeMeans
         self.covariance = covariance
         self.ridge = ridge
+        factor = GaussianAlgebra.cholesky(covariance.map(Double.init), size: jokes)
+            .map { $0.map(Float.init) } ?? [Float](repeating: 0, count: jokes * jokes)
         self.rows = rows
         userCount = jokes == 0 ? 0 : rows.count / jokes
     }
@@ -63,20 +67,13 @@ public struct GaussianModel: RatingModel {
     /// of the two jokes' ratings.
     /// A joke added after training gets the same combination of rows as its prediction.
     public func similarityVector(joke: Int) -> [Float] {
-        let factor = choleskyRows
-        guard joke >= trainedJokes else { return factor[joke] }
-        var vector = [Float](repeating: 0, count: trainedJokes)
-        for (index, weight) in newJokes[joke - trainedJokes].weights.enumerated() where weight != 0 {
-            for column in 0..<trainedJokes { vector[column] += weight * factor[index][column] }
+        let jokes = trainedJokes
+        guard joke >= jokes else { return Array(factor[(joke * jokes)..<((joke + 1) * jokes)]) }
+        var vector = [Float](repeating: 0, count: jokes)
+        for (index, weight) in newJokes[joke - jokes].weights.enumerated() where weight != 0 {
+            for column in 0..<jokes { vector[column] += weight * factor[index * jokes + column] }
         }
         return vector
-    }
-
-    private var choleskyRows: [[Float]] {
-        let jokes = trainedJokes
-        let lower = GaussianAlgebra.cholesky(covariance.map(Double.init), size: jokes)
-            ?? [Double](repeating: 0, count: jokes * jokes)
-        return (0..<jokes).map { row in (0..<jokes).map { Float(lower[row * jokes + $0]) } }
     }
 
     /// Whether every parameter is finite.

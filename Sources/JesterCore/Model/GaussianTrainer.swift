@@ -68,7 +68,9 @@ struct GaussianTrainer {
         return GaussianAlgebra.clipEigenvalues(covariance, size: jokes, floor: options.eigenvalueFloor)
     }
 
-    /// Every user's row of predictions, `users × jokes`, solved in parallel by user ranges.
+    /// Every user's row of predictions, `users × jokes`, solved in parallel. Threads take
+    /// interleaved blocks of users, because Jester's files put the users with many ratings,
+    /// the costly ones, together.
     func solveRows(model: GaussianModel, ratings: RatingSet) -> [Float] {
         let users = ratings.users.count
         let jokes = ratings.jokes.count
@@ -77,16 +79,34 @@ struct GaussianTrainer {
         rows.withUnsafeMutableBufferPointer { buffer in
             let output = SendableBuffer(buffer)
             runInParallel(chunks: chunks) { chunk in
-                let range = (users * chunk / chunks)..<(users * (chunk + 1) / chunks)
                 var solver = RowSolver(model: model)
-                for user in range {
-                    let start = Int(ratings.userStarts[user])
-                    let end = Int(ratings.userStarts[user + 1])
-                    solver.solve(ratings.entries[start..<end], into: output.base + user * jokes)
+                for block in UserBlocks(users: users).blocks(of: chunk, among: chunks) {
+                    for user in block {
+                        let start = Int(ratings.userStarts[user])
+                        let end = Int(ratings.userStarts[user + 1])
+                        solver.solve(ratings.entries[start..<end], into: output.base + user * jokes)
+                    }
                 }
             }
         }
         return rows
+    }
+}
+
+/// Users cut into fixed blocks, dealt out to threads in turn.
+struct UserBlocks {
+    static let size = 64
+    let users: Int
+
+    var count: Int { (users + Self.size - 1) / Self.size }
+
+    func range(_ block: Int) -> Range<Int> {
+        (block * Self.size)..<min(users, (block + 1) * Self.size)
+    }
+
+    /// The blocks thread `chunk` of `chunks` takes: every `chunks`-th, starting at `chunk`.
+    func blocks(of chunk: Int, among chunks: Int) -> [Range<Int>] {
+        stride(from: chunk, to: count, by: chunks).map(range)
     }
 }
 
@@ -103,17 +123,25 @@ struct PairMoments {
     var sums: [Double]
     var products: [Double]
 
+    /// Partial sums kept apart before the final sum, whatever the thread count, so that the
+    /// sums are added in the same order and come out the same to the last bit.
+    static let partitions = 8
+
     static func gather(_ ratings: RatingSet, threads: Int) -> PairMoments {
         let jokes = ratings.jokes.count
-        let users = ratings.users.count
-        let chunks = max(1, min(threads, users))
-        var parts = [PairMoments](repeating: PairMoments(size: jokes), count: chunks)
+        let blocks = UserBlocks(users: ratings.users.count)
+        var parts = [PairMoments](repeating: PairMoments(size: 0), count: partitions)
+        let chunks = max(1, min(threads, partitions))
         parts.withUnsafeMutableBufferPointer { buffer in
             let output = SendableBuffer(buffer)
             runInParallel(chunks: chunks) { chunk in
-                var part = PairMoments(size: jokes)
-                part.add(ratings, users: (users * chunk / chunks)..<(users * (chunk + 1) / chunks))
-                (output.base + chunk).pointee = part
+                for partition in stride(from: chunk, to: partitions, by: chunks) {
+                    var part = PairMoments(size: jokes)
+                    for block in blocks.blocks(of: partition, among: partitions) {
+                        part.add(ratings, users: block)
+                    }
+                    (output.base + partition).pointee = part
+                }
             }
         }
         var total = parts[0]
