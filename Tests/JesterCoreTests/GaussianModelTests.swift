@@ -165,6 +165,44 @@ struct GaussianModelTests {
         #expect(learner.model.predict(user: newcomer, joke: joke) < model.jokeMeans[joke])
     }
 
+    /// A joke added after training: rated +9 by users the model expects to love joke 0 and
+    /// -9 by users it expects to hate it, the joke must then be predicted higher for other
+    /// lovers than for other haters, and explained by its own two parts.
+    @Test func aJokeAddedAfterTrainingIsFittedToItsRatersRows() throws {
+        let ratings = RealDataSlice.split.training
+        let model = train(ratings)
+        var learner = LiveLearner(ratings: ratings, model: model,
+                                  settings: FoldInSettings(FactorTrainingOptions()))
+        let byTaste = (0..<ratings.users.count).sorted {
+            (model.predict(user: $0, joke: 0), $0) < (model.predict(user: $1, joke: 0), $1)
+        }
+        let haters = Array(byTaste.prefix(40))
+        let lovers = Array(byTaste.suffix(40))
+        learner.addJoke(9_001)
+        for user in haters.prefix(30) { learner.learn(userID: ratings.users.ids[user], jokeID: 9_001, value: -9) }
+        for user in lovers.prefix(30) { learner.learn(userID: ratings.users.ids[user], jokeID: 9_001, value: 9) }
+        let joke = try #require(learner.ratings.jokes.index(of: 9_001))
+        let served = learner.model
+        #expect(served.jokeCount == joke + 1)
+        func mean(_ users: ArraySlice<Int>) -> Float {
+            users.reduce(0) { $0 + served.predict(user: $1, joke: joke) } / Float(users.count)
+        }
+        #expect(mean(lovers.suffix(10)) > mean(haters.suffix(10)) + 2)
+        #expect(served.similarityVector(joke: joke).count == model.trainedJokes)
+
+        let training = TrainingInfo(kind: .gaussian, dimension: model.trainedJokes, epochs: 0, bestEpoch: 0,
+                                    validationRMSE: nil, trainingCount: ratings.count, validationCount: 0,
+                                    seconds: 0, finishedAt: 0)
+        let snapshot = ModelSnapshot(version: 1, learner: learner, catalog: JokeCatalog(), training: training,
+                                     data: DataInfo(files: 1, linesRead: 0, rejections: RejectionTally()))
+        let userID = ratings.users.ids[lovers[35]]
+        let explanation = try #require(snapshot.explain(userID: userID, jokeID: 9_001))
+        let prediction = try #require(snapshot.predict(userID: userID, jokeID: 9_001))
+        #expect(prediction.source == "model")
+        #expect(explanation.parts.map(\.name) == ["new-joke-mean", "raters"])
+        #expect(abs(min(10, max(-10, explanation.raw)) - prediction.rating) < 1e-4)
+    }
+
     @Test func aModelRoundTripsThroughItsEncoding() throws {
         let model = train(RealDataSlice.split.training)
         var writer = ByteWriter()

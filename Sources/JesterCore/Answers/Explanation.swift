@@ -83,6 +83,15 @@ extension ModelSnapshot {
     func explainGaussian(_ gaussian: GaussianModel, user: Int, joke: Int, prediction: Prediction,
                          limit: Int) -> Explanation {
         let jokes = gaussian.trainedJokes
+        guard joke < jokes else {
+            // A joke added after training: its fitted mean plus what its raters' rows add.
+            let bias = gaussian.newJokes[joke - jokes].bias
+            let raw = gaussian.predictUnclamped(user: user, joke: joke)
+            let parts: [Explanation.Part] = [.init(name: "new-joke-mean", value: bias),
+                                             .init(name: "raters", value: raw - bias)]
+            return Explanation(parts: parts, raw: raw, rating: prediction.rating, source: prediction.source,
+                               influences: [])
+        }
         var pulls: [Explanation.Influence] = []
         var total: Float = 0
         for (other, weight) in gaussian.weights(of: ratings.byUser[user]) {

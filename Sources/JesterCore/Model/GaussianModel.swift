@@ -53,14 +53,20 @@ public struct GaussianModel: RatingModel {
 
     @inline(__always)
     public func predict(user: Int, joke: Int) -> Float {
-        guard joke >= trainedJokes else { return Self.clampRating(rows[user * trainedJokes + joke]) }
+        Self.clampRating(predictUnclamped(user: user, joke: joke))
+    }
+
+    /// The prediction before it is limited to the rating scale.
+    @inline(__always)
+    public func predictUnclamped(user: Int, joke: Int) -> Float {
+        guard joke >= trainedJokes else { return rows[user * trainedJokes + joke] }
         let added = newJokes[joke - trainedJokes]
         var sum = added.bias
         let start = user * trainedJokes
         for (index, weight) in added.weights.enumerated() where weight != 0 {
             sum += weight * (rows[start + index] - jokeMeans[index])
         }
-        return Self.clampRating(sum)
+        return sum
     }
 
     /// Row `joke` of the Cholesky factor of Σ: the cosine of two such rows is the correlation
