@@ -59,10 +59,14 @@ static: deps
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_SCRATCH) --product jesterd
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(STATIC_SCRATCH) --product jesterctl
 
+# jesterd learns from and writes to its data directory (new ratings files, the inbox of
+# `rate`), so `make run` serves a copy of the bundled data in $(RUN_DIR)/data, made once.
 run: release
 	@mkdir -p $(RUN_DIR)
+	@[ -d $(RUN_DIR)/data ] || cp -R $(DATA_DIR) $(RUN_DIR)/data
 	@echo
-	@echo "jesterd is starting on the bundled data; it answers as soon as training ends."
+	@echo "jesterd is starting on a copy of the bundled data in $(RUN_DIR)/data;"
+	@echo "it answers as soon as training ends."
 	@echo "In another terminal, try:"
 	@echo
 	@echo "  export JESTERD_SOCKET=$(SOCKET)"
@@ -73,7 +77,7 @@ run: release
 	@echo
 	@echo "Stop jesterd with Ctrl-C."
 	@echo
-	exec $(RELEASE_BIN)/jesterd --data-dir $(DATA_DIR) --socket $(SOCKET) --state-dir $(RUN_DIR)/state
+	exec $(RELEASE_BIN)/jesterd --data-dir $(RUN_DIR)/data --socket $(SOCKET) --state-dir $(RUN_DIR)/state
 
 test: deps
 	$(SWIFT) build --build-tests

@@ -64,17 +64,19 @@ enum TextOutput {
         case "explain":
             var text = "Joke \(last["joke"] ?? "?") for user \(last["user"] ?? "?"): "
                 + "\(last["rating"] ?? "?") (source: \(last["source"] ?? "?"))"
-            for line in reply.dropLast() {
-                let item = fields(line)
+            let items = reply.dropLast().map(fields)
+            let column = items.compactMap { $0["part"]?.count }.max().map { max($0, 3) + 1 } ?? 12
+            for item in items {
                 if let part = item["part"] {
-                    text += "\n  \(part.padding(to: 12)) \(item["value"] ?? "?")"
+                    text += "\n  \(part.padding(to: column)) \(item["value"] ?? "?")"
                 } else if let joke = item["because"] {
-                    let direction = (item["pull"] ?? "").hasPrefix("-") ? "down" : "up"
-                    text += "\n  pulled \(direction) by joke \(joke): rated \(item["rated"] ?? "?"), "
+                    let pull = item["pull"] ?? "?"
+                    let direction = pull.hasPrefix("-") ? "down" : "up"
+                    text += "\n  pulled \(direction) \(pull) by joke \(joke): rated \(item["rated"] ?? "?"), "
                         + "similarity \(item["similarity"] ?? "?")"
                 }
             }
-            text += "\n  \("sum".padding(to: 12)) \(last["sum"] ?? "?")"
+            text += "\n  \("sum".padding(to: column)) \(last["sum"] ?? "?")"
             return text
         case "joke":
             return "Joke \(last["joke"] ?? "?"):\n\n" + wrap(last["text"] ?? "", width: width)

@@ -91,22 +91,24 @@ struct AnswersTests {
 
     /// With `gaussian` the pulls are exact shares: the joke's mean plus every rated joke's
     /// pull is the prediction, and the largest pulls are listed.
-    @Test(arguments: [(100_001 as Int32, 7 as Int32), (100_010, 50), (100_123, 99)])
+    @Test(arguments: [(100_001 as Int32, 7 as Int32), (100_010, 50), (100_123, 99), (100_001, 1)])
     func explainsAGaussianPredictionByExactPulls(user: Int32, joke: Int32) throws {
         let snapshot = Self.servedGaussian
         let explanation = try #require(snapshot.explain(userID: user, jokeID: joke, influences: 200))
         let prediction = try #require(snapshot.predict(userID: user, jokeID: joke))
         #expect(prediction.source == "model")
-        #expect(explanation.parts.map(\.name) == ["joke-mean", "ratings"])
-        #expect(abs(min(10, max(-10, explanation.raw)) - prediction.rating) < 1e-3)
-
         let index = try #require(snapshot.ratings.users.index(of: user))
         let jokeIndex = try #require(snapshot.ratings.jokes.index(of: joke))
+        let ratedItself = snapshot.ratings.rating(user: index, joke: jokeIndex) != nil
+        let names = ["joke-mean"] + (ratedItself ? ["own-rating"] : []) + ["other-ratings"]
+        #expect(explanation.parts.map(\.name) == names)
+        #expect(abs(min(10, max(-10, explanation.raw)) - prediction.rating) < 1e-3)
+        #expect(abs(explanation.parts.reduce(0) { $0 + $1.value } - explanation.raw) < 1e-4)
+
         let ratedOthers = snapshot.ratings.byUser[index].filter { Int($0.joke) != jokeIndex }.count
         #expect(explanation.influences.count == ratedOthers)
-        let ownPull = explanation.parts[1].value - explanation.influences.reduce(0) { $0 + $1.pull }
-        let ratedItself = snapshot.ratings.rating(user: index, joke: jokeIndex) != nil
-        #expect(ratedItself || abs(ownPull) < 1e-3)
+        let others = explanation.parts.last!.value - explanation.influences.reduce(0) { $0 + $1.pull }
+        #expect(abs(others) < 1e-3)
         let pulls = explanation.influences.map { abs($0.pull) }
         #expect(pulls == pulls.sorted(by: >))
         #expect(explanation.influences.allSatisfy { (-1.0001...1.0001).contains($0.similarity) })

@@ -77,39 +77,48 @@ extension ModelSnapshot {
 }
 
 extension ModelSnapshot {
-    /// The conditional mean `μ_j + Σ_i Σ_ji α_i` split into the joke's mean and one pull per
-    /// rated joke `i`, `Σ_ji α_i`; the parts add up to the prediction. Each influence's
-    /// similarity is the correlation of the two jokes' ratings.
+    /// The conditional mean `μ_j + Σ_i Σ_ji α_i` split into the joke's mean, the pull of the
+    /// user's own rating of the joke when there is one, and the pull of the other ratings,
+    /// each rated joke `i` pulling by `Σ_ji α_i`, solved from the user's ratings as they stand; the parts add
+    /// up to the served prediction except while a bulk read waits for its retrain, when the
+    /// user's row was not solved again. Each influence's similarity is the correlation of the
+    /// two jokes' ratings.
     func explainGaussian(_ gaussian: GaussianModel, user: Int, joke: Int, prediction: Prediction,
                          limit: Int) -> Explanation {
         let jokes = gaussian.trainedJokes
-        guard joke < jokes else {
-            // A joke added after training: its fitted mean plus what its raters' rows add.
-            let bias = gaussian.newJokes[joke - jokes].bias
+        if let regression = gaussian.regressions[joke] {
+            // A joke without a covariance: what its regression gives a user whose row is the
+            // joke means, plus what this user's row adds.
             let raw = gaussian.predictUnclamped(user: user, joke: joke)
-            let parts: [Explanation.Part] = [.init(name: "new-joke-mean", value: bias),
-                                             .init(name: "raters", value: raw - bias)]
-            return Explanation(parts: parts, raw: raw, rating: prediction.rating, source: prediction.source,
-                               influences: [])
+            let typical = zip(regression.weights, gaussian.jokeMeans)
+                .reduce(regression.offset) { $0 + $1.0 * $1.1 }
+            let parts: [Explanation.Part] = [.init(name: "joke-mean", value: typical),
+                                             .init(name: "user-profile", value: raw - typical)]
+            return Explanation(parts: parts, raw: raw, rating: prediction.rating,
+                               source: prediction.source, influences: [])
         }
         var pulls: [Explanation.Influence] = []
         var total: Float = 0
+        var own: Float?
         for (other, weight) in gaussian.weights(of: ratings.byUser[user]) {
             let pull = Float(Double(gaussian.covariance[joke * jokes + other]) * weight)
+            guard other != joke else {
+                own = pull
+                continue
+            }
             total += pull
-            guard other != joke else { continue }
-            let variances = gaussian.covariance[joke * jokes + joke] * gaussian.covariance[other * jokes + other]
-            let correlation = gaussian.covariance[joke * jokes + other] / variances.squareRoot()
+            let sigma = gaussian.covariance
+            let spread = (sigma[joke * jokes + joke] * sigma[other * jokes + other]).squareRoot()
+            let correlation = sigma[joke * jokes + other] / spread
             let rating = ratings.rating(user: user, joke: other) ?? 0
             pulls.append(.init(joke: ratings.jokes.id(at: other), rating: rating, similarity: correlation,
                                pull: pull))
         }
         pulls.sort { abs($0.pull) != abs($1.pull) ? abs($0.pull) > abs($1.pull) : $0.joke < $1.joke }
-        let parts: [Explanation.Part] = [
-            .init(name: "joke-mean", value: gaussian.jokeMeans[joke]),
-            .init(name: "ratings", value: total),
-        ]
-        return Explanation(parts: parts, raw: parts[0].value + total, rating: prediction.rating,
+        var parts: [Explanation.Part] = [.init(name: "joke-mean", value: gaussian.jokeMeans[joke])]
+        if let own { parts.append(.init(name: "own-rating", value: own)) }
+        parts.append(.init(name: "other-ratings", value: total))
+        return Explanation(parts: parts, raw: parts.reduce(0) { $0 + $1.value }, rating: prediction.rating,
                            source: prediction.source, influences: Array(pulls.prefix(limit)))
     }
 }

@@ -28,13 +28,18 @@ public struct FoldInSettings: Sendable, Equatable {
 /// keeps what training learned and takes the exact solution of one new observation under a
 /// penalty centred on their current parameters, with the same weights: training stops early,
 /// short of the ridge optimum, so re-solving a trained user from scratch would jump them to a
-/// different vector and could move a prediction against the rating just given. The joke is re-solved the
-/// same way, users fixed, when it has at most ``LiveRatings/smallJokeLimit`` ratings; a joke
-/// with more keeps its vector until the next full retrain, where one rating moves it little.
+/// different vector and could move a prediction against the rating just given. The joke is
+/// re-solved the same way, users fixed, when it has at most ``LiveRatings/smallJokeLimit``
+/// ratings; a joke with more keeps its vector until the next full retrain, where one rating
+/// moves it little.
+///
 /// With the `gaussian` model, a new rating folds in exactly: the user's row is solved again
-/// from all their ratings, as training would solve it; the means and the covariance stay until
-/// the next full training. A joke added since is re-solved from its raters' rows while it has
-/// at most ``LiveRatings/smallJokeLimit`` ratings. The `seed` network is not folded into: new ratings are stored and counted, a new user is
+/// from all their ratings, as training would solve it, and the means and the covariance stay
+/// until the next full training. A joke without a covariance (unrated at training, or added
+/// since) is fitted to its raters' rows again with every rating while it has at most
+/// ``LiveRatings/smallJokeLimit`` ratings, and keeps that fit from then on.
+///
+/// The `seed` network is not folded into: new ratings are stored and counted, a new user is
 /// answered by the fallbacks, and the next full retrain learns them.
 public struct LiveLearner: Sendable {
     public private(set) var ratings: LiveRatings
@@ -89,11 +94,7 @@ public struct LiveLearner: Sendable {
         guard solving else { return change }
         if var gaussian = gaussianModel {
             gaussianModel = nil
-            gaussian.growJokes(to: ratings.jokes.count, mean: Float(ratings.globalMean))
-            gaussian.resolve(user: change.user, ratings: ratings.byUser[change.user])
-            if change.joke >= gaussian.trainedJokes, let raters = ratings.smallJokeRaters[change.joke] {
-                gaussian.solveNewJoke(change.joke, raters: raters, globalMean: Float(ratings.globalMean))
-            }
+            learn(change, into: &gaussian)
             gaussianModel = gaussian
             return change
         }
@@ -117,6 +118,26 @@ public struct LiveLearner: Sendable {
         }
         factorModel = model
         return change
+    }
+
+    /// Folds a stored rating into the conditional Gaussian. Users stored without a solve (a
+    /// bulk read) and skipped over by this one are solved first from their own ratings; a
+    /// rating of a covered joke re-solves its user; a rating of a joke without a covariance
+    /// leaves the user's row alone and fits that joke to its raters again.
+    private func learn(_ change: LiveRatings.Change, into gaussian: inout GaussianModel) {
+        let mean = Float(ratings.globalMean)
+        gaussian.growJokes(to: ratings.jokes.count, mean: mean)
+        while gaussian.userCount < change.user {
+            gaussian.resolve(user: gaussian.userCount, ratings: ratings.byUser[gaussian.userCount])
+        }
+        if gaussian.covers(change.joke) {
+            gaussian.resolve(user: change.user, ratings: ratings.byUser[change.user])
+            return
+        }
+        gaussian.growUsers(to: change.user + 1)
+        if let raters = ratings.smallJokeRaters[change.joke] {
+            gaussian.solveUncoveredJoke(change.joke, raters: raters, globalMean: mean)
+        }
     }
 
     /// Gives a joke from a reloaded jokes file an index and a zero vector.

@@ -1,4 +1,4 @@
-/// Encodings of the SVD++, neighbourhood, item regression and blend models.
+/// Encodings of the SVD++, neighbourhood, item regression, conditional Gaussian and blend models.
 ///
 /// Kind codes: 0 `mf`, 1 `seed` (in ``ModelCoding``), 2 `svdpp`, 3 `knn`, 4 `regression`,
 /// 5 `blend`, 6 `gaussian`. A blend writes its weights, then each member with its own code.
@@ -42,12 +42,7 @@ extension ModelCoding {
             writeEntries(regression.entries, starts: regression.userStarts, to: &writer)
         case let gaussian as GaussianModel:
             writer.write(code(of: .gaussian))
-            writer.write(gaussian.ridge)
-            writer.write(array: gaussian.jokeMeans)
-            writer.write(array: gaussian.covariance)
-            writer.write(array: Array(gaussian.rows))
-            writer.write(array: gaussian.newJokes.map(\.bias))
-            writer.write(array: gaussian.newJokes.flatMap(\.weights))
+            writeGaussian(gaussian, to: &writer)
         case let blend as BlendModel:
             writer.write(code(of: .blend))
             writer.write(array: blend.weights)
@@ -87,22 +82,7 @@ extension ModelCoding {
             return ItemRegressionModel(baseline: baseline, weights: weights, entries: entries,
                                        userStarts: starts)
         case .gaussian where code == Self.code(of: .gaussian):
-            let ridge = try reader.readFloat()
-            let means = try reader.readArray(of: Float.self)
-            let covariance = try reader.readArray(of: Float.self)
-            let rows = try reader.readArray(of: Float.self)
-            let newBiases = try reader.readArray(of: Float.self)
-            let newWeights = try reader.readArray(of: Float.self)
-            guard covariance.count == means.count * means.count,
-                  means.isEmpty ? rows.isEmpty : rows.count % means.count == 0,
-                  newWeights.count == newBiases.count * means.count
-            else { throw .inconsistent("conditional Gaussian shape") }
-            var model = GaussianModel(jokeMeans: means, covariance: covariance, ridge: ridge, rows: PagedArray(rows))
-            let jokes = means.count
-            model.restoreNewJokes(newBiases.enumerated().map { index, bias in
-                .init(bias: bias, weights: Array(newWeights[(index * jokes)..<((index + 1) * jokes)]))
-            })
-            return model
+            return try readGaussian(&reader)
         case .blend where code == Self.code(of: .blend):
             let weights = try reader.readArray(of: Float.self)
             let intercept = try reader.readFloat()
@@ -178,5 +158,65 @@ extension ModelCoding {
             }
         }
         return (entries, starts)
+    }
+
+    /// Most jokes a saved conditional Gaussian may have: its covariance is jokes², its
+    /// factorisation jokes³.
+    static let gaussianJokeLimit = 4096
+
+    private static func writeGaussian(_ model: GaussianModel, to writer: inout ByteWriter) {
+        writer.write(model.ridge)
+        writer.write(UInt64(model.userCount))
+        writer.write(array: model.jokeMeans)
+        writer.write(array: model.covariance)
+        writer.write(array: model.covered.map { $0 ? UInt8(1) : 0 })
+        writer.write(array: Array(model.rows))
+        let regressions = model.regressions.enumerated().compactMap { index, regression in
+            regression.map { (index, $0) }
+        }
+        writer.write(array: regressions.map { Int32($0.0) })
+        writer.write(array: regressions.map(\.1.offset))
+        writer.write(array: regressions.map { Int32($0.1.weights.count) })
+        writer.write(array: regressions.flatMap(\.1.weights))
+    }
+
+    private static func readGaussian(_ reader: inout ByteReader) throws(DecodingError) -> GaussianModel {
+        let ridge = try reader.readFloat()
+        let users = try reader.read(UInt64.self)
+        let means = try reader.readArray(of: Float.self)
+        let covariance = try reader.readArray(of: Float.self)
+        let covered = try reader.readArray(of: UInt8.self).map { $0 != 0 }
+        let rows = try reader.readArray(of: Float.self)
+        let indexes = try reader.readArray(of: Int32.self)
+        let offsets = try reader.readArray(of: Float.self)
+        let lengths = try reader.readArray(of: Int32.self)
+        let weights = try reader.readArray(of: Float.self)
+        let jokes = means.count
+        guard jokes <= gaussianJokeLimit, users <= UInt64(Int32.max), Int(users) * jokes == rows.count,
+              [means, covariance, rows, offsets, weights].allSatisfy({ $0.allSatisfy(\.isFinite) }),
+              var model = GaussianModel(jokeMeans: means, covariance: covariance, ridge: ridge, covered: covered,
+                                        rows: PagedArray(rows), userCount: Int(users))
+        else { throw .inconsistent("conditional Gaussian shape or values") }
+
+        // The covered jokes have no regression; every other index up to the last has one.
+        guard offsets.count == indexes.count, lengths.count == indexes.count, indexes.allSatisfy({ $0 >= 0 }),
+              lengths.allSatisfy({ $0 == 0 || Int($0) == jokes }),
+              lengths.reduce(0, { $0 + Int($1) }) == weights.count,
+              indexes.enumerated().allSatisfy({ $0.offset == 0 || indexes[$0.offset - 1] < $0.element })
+        else { throw .inconsistent("conditional Gaussian regressions") }
+        let count = max(jokes, (indexes.last.map { Int($0) + 1 }) ?? 0)
+        var regressions = [GaussianModel.JokeRegression?](repeating: nil, count: count)
+        var start = 0
+        for (position, index) in indexes.enumerated() {
+            let length = Int(lengths[position])
+            let slice = Array(weights[start..<(start + length)])
+            regressions[Int(index)] = .init(offset: offsets[position], weights: slice)
+            start += length
+        }
+        // A regression exactly where there is no covariance.
+        let mismatched = (0..<count).contains { (regressions[$0] == nil) == !($0 < jokes && covered[$0]) }
+        guard !mismatched else { throw .inconsistent("conditional Gaussian regressions") }
+        model.restoreRegressions(regressions)
+        return model
     }
 }

@@ -61,6 +61,23 @@ public struct PagedArray<Element: Sendable>: Sendable, RandomAccessCollection {
         }
     }
 
+    /// Overwrites `elements.count` elements from `start` on, copying each shared page once.
+    public mutating func replaceSubrange(startingAt start: Int, with elements: [Element]) {
+        precondition(start >= 0 && start + elements.count <= count, "replacement out of range")
+        var position = start
+        var source = 0
+        while source < elements.count {
+            let offset = position & (Self.pageSize - 1)
+            let run = Swift.min(Self.pageSize - offset, elements.count - source)
+            let from = source
+            withPage(position >> Self.pageShift) { items in
+                for index in 0..<run { items[offset + index] = elements[from + index] }
+            }
+            position += run
+            source += run
+        }
+    }
+
     public mutating func append(_ element: Element) {
         if count & (Self.pageSize - 1) == 0 {
             pages.append(Page([element]))

@@ -26,15 +26,26 @@ struct BlendTrainer {
         let memberRatings = RatingSet(indexedEntries: split.training, users: ratings.users,
                                       jokes: ratings.jokes)
         let kinds = options.members.filter { $0 != .blend }
+        guard !split.validation.isEmpty else {
+            let members = kinds.map { trainMember($0, on: ratings, progress: progress) }
+            return TrainedModel(fixed: BlendModel.fitted(members: members, on: []), trainingCount: ratings.count)
+        }
 
-        let members = kinds.map { trainMember($0, on: memberRatings, progress: progress) }
-        let fitted = BlendModel.fitted(members: members, on: split.validation)
-        let rmse = split.validation.isEmpty ? nil : rootMeanSquareError(of: fitted, on: split.validation)
-        let final = split.validation.isEmpty
-            ? members : kinds.map { trainMember($0, on: ratings, progress: progress) }
-        let blend = BlendModel(members: final, weights: fitted.weights, intercept: fitted.intercept)
-        return TrainedModel(fixed: blend, trainingCount: ratings.count, validationRMSE: rmse,
+        let fitted = fitWeights(kinds, on: memberRatings, validation: split.validation, progress: progress)
+        let members = kinds.map { trainMember($0, on: ratings, progress: progress) }
+        let blend = BlendModel(members: members, weights: fitted.weights, intercept: fitted.intercept)
+        return TrainedModel(fixed: blend, trainingCount: ratings.count, validationRMSE: fitted.rmse,
                             validationCount: split.validation.count)
+    }
+
+    /// The weights fitted on the validation slice, for members trained without it; the members
+    /// themselves are let go before the second round trains.
+    private func fitWeights(_ kinds: [ModelKind], on ratings: RatingSet, validation: [RatingEntry],
+                            progress: (EpochReport) -> Void)
+        -> (weights: [Float], intercept: Float, rmse: Double) {
+        let members = kinds.map { trainMember($0, on: ratings, progress: progress) }
+        let fitted = BlendModel.fitted(members: members, on: validation)
+        return (fitted.weights, fitted.intercept, rootMeanSquareError(of: fitted, on: validation))
     }
 
     private func trainMember(_ kind: ModelKind, on ratings: RatingSet,

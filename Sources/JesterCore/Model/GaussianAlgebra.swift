@@ -11,7 +11,7 @@ enum GaussianAlgebra {
 
     /// Factors the matrix in place, leaving `L` in the lower triangle (the upper one zeroed).
     static func factorInPlace(_ lower: UnsafeMutableBufferPointer<Double>, size: Int) -> Bool {
-        let base = lower.baseAddress!
+        guard size > 0, let base = lower.baseAddress else { return size == 0 }
         for column in 0..<size {
             let columnRow = base + column * size
             let diagonal = columnRow[column] - dot(columnRow, columnRow, count: column)
@@ -51,8 +51,7 @@ enum GaussianAlgebra {
     /// Solves `L Lᵀ x = rhs` in place for a factor made by ``factorInPlace(_:size:)``.
     static func substitute(_ lower: UnsafeBufferPointer<Double>, _ rhs: UnsafeMutableBufferPointer<Double>,
                            size: Int) {
-        let factor = lower.baseAddress!
-        let solution = rhs.baseAddress!
+        guard size > 0, let factor = lower.baseAddress, let solution = rhs.baseAddress else { return }
         for row in 0..<size {
             rhs[row] = (rhs[row] - dot(factor + row * size, solution, count: row)) / lower[row * size + row]
         }
@@ -87,41 +86,42 @@ enum GaussianAlgebra {
                 offDiagonal += work[row * size + column] * work[row * size + column]
             } }
             guard offDiagonal > 1e-22 * total else { break }
-            for p in 0..<size {
-                for q in (p + 1)..<max(p + 1, size) where work[p * size + q] != 0 {
-                    rotate(&work, &vectors, p, q, size: size)
+            for first in 0..<size {
+                for second in (first + 1)..<max(first + 1, size) where work[first * size + second] != 0 {
+                    rotate(&work, &vectors, first, second, size: size)
                 }
             }
         }
         return ((0..<size).map { work[$0 * size + $0] }, vectors)
     }
 
-    /// One Jacobi rotation zeroing `work[p][q]`.
-    private static func rotate(_ work: inout [Double], _ vectors: inout [Double], _ p: Int, _ q: Int,
-                               size: Int) {
-        let apq = work[p * size + q]
-        let theta = (work[q * size + q] - work[p * size + p]) / (2 * apq)
+    /// One Jacobi rotation in the plane of `first` and `second` that zeroes their off-diagonal
+    /// entry: `work ← Jᵀ work J` and `vectors ← vectors J`.
+    private static func rotate(_ work: inout [Double], _ vectors: inout [Double], _ first: Int,
+                               _ second: Int, size: Int) {
+        let offDiagonal = work[first * size + second]
+        let theta = (work[second * size + second] - work[first * size + first]) / (2 * offDiagonal)
         let sign: Double = theta >= 0 ? 1 : -1
-        let t = sign / (abs(theta) + (theta * theta + 1).squareRoot())
-        let c = 1 / (t * t + 1).squareRoot()
-        let s = t * c
-        for k in 0..<size {
-            let akp = work[k * size + p]
-            let akq = work[k * size + q]
-            work[k * size + p] = c * akp - s * akq
-            work[k * size + q] = s * akp + c * akq
+        let tangent = sign / (abs(theta) + (theta * theta + 1).squareRoot())
+        let cosine = 1 / (tangent * tangent + 1).squareRoot()
+        let sine = tangent * cosine
+        for index in 0..<size {
+            let left = work[index * size + first]
+            let right = work[index * size + second]
+            work[index * size + first] = cosine * left - sine * right
+            work[index * size + second] = sine * left + cosine * right
         }
-        for k in 0..<size {
-            let apk = work[p * size + k]
-            let aqk = work[q * size + k]
-            work[p * size + k] = c * apk - s * aqk
-            work[q * size + k] = s * apk + c * aqk
+        for index in 0..<size {
+            let top = work[first * size + index]
+            let bottom = work[second * size + index]
+            work[first * size + index] = cosine * top - sine * bottom
+            work[second * size + index] = sine * top + cosine * bottom
         }
-        for k in 0..<size {
-            let vkp = vectors[k * size + p]
-            let vkq = vectors[k * size + q]
-            vectors[k * size + p] = c * vkp - s * vkq
-            vectors[k * size + q] = s * vkp + c * vkq
+        for index in 0..<size {
+            let left = vectors[index * size + first]
+            let right = vectors[index * size + second]
+            vectors[index * size + first] = cosine * left - sine * right
+            vectors[index * size + second] = sine * left + cosine * right
         }
     }
 

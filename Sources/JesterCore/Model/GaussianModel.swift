@@ -3,53 +3,73 @@
 ///
 /// Training estimates the joke means μ and the joke-by-joke covariance Σ. For a user who rated
 /// the jokes `o`, the weights `α = (Σ_oo + λI)⁻¹ (x_o − μ_o)` give every joke `j` the prediction
-/// `μ_j + Σ_jo α`. The ridge λ stands for rating noise: it keeps a user with two ratings from being
-/// fitted to them exactly. With only about a hundred jokes, Σ is small enough to hold in full and
-/// is estimated from millions of ratings, while each user's part is solved exactly rather than
-/// learned by gradient steps: that is what makes the model strong on users with few ratings.
+/// `μ_j + Σ_jo α`. The ridge λ stands for rating noise: it keeps a user with two ratings from
+/// being fitted to them exactly. With only about a hundred jokes, Σ is small enough to hold in
+/// full and is estimated from millions of ratings, while each user's part is solved exactly
+/// rather than learned by gradient steps: that is what makes the model strong on users with
+/// few ratings.
 ///
-/// The model keeps each user's predictions for every trained joke in one row, so a prediction is
-/// one load. A new rating folds in exactly: the user's row is solved again from all their ratings
-/// (see ``resolve(user:ratings:)``). A joke added after training has no covariance; once rated,
-/// it is answered by a ridge regression of its ratings on its raters' rows (see
-/// ``solveNewJoke(_:raters:globalMean:)``) until the next full training.
+/// The model keeps each user's predictions of every trained joke in one row, so a prediction
+/// is one load. A new rating folds in exactly: the user's row is solved again from all their
+/// ratings (see ``resolve(user:ratings:)``).
+///
+/// A joke without ratings at training (one listed in the jokes file only) and a joke added
+/// since have no covariance. Once rated, such a joke is answered by a ridge regression of its
+/// ratings on its raters' rows (see ``solveUncoveredJoke(_:raters:globalMean:)``), fitted again
+/// with every rating while the live store lists its raters, and kept from then until the next
+/// full training.
 public struct GaussianModel: RatingModel {
     public var kind: ModelKind { .gaussian }
-    /// The jokes that have a mean and a covariance.
+    /// The width of a row: the jokes indexed at training.
     public let trainedJokes: Int
     public let jokeMeans: [Float]
     /// `trainedJokes × trainedJokes`, row-major, positive definite.
     public let covariance: [Float]
+    /// The covariance in the precision the solves use.
+    let wideCovariance: [Double]
     public let ridge: Float
+    /// Whether each trained joke had ratings at training, and so a covariance of its own.
+    public let covered: [Bool]
     /// The lower Cholesky factor of Σ, row-major, for similarity.
     private let factor: [Float]
     /// `userCount × trainedJokes` predictions, row-major.
     public private(set) var rows: PagedArray<Float>
     public private(set) var userCount: Int
-    /// Jokes added after training, by index minus ``trainedJokes``.
-    public private(set) var newJokes: [NewJoke] = []
+    /// One regression per joke index, `nil` for the covered jokes.
+    public private(set) var regressions: [JokeRegression?]
 
-    /// A joke added after training: `bias + Σ_k weights_k (row_k − μ_k)`.
-    public struct NewJoke: Sendable, Equatable {
-        public var bias: Float
+    /// A joke without a covariance: `offset + Σ_k weights_k × row_k`.
+    public struct JokeRegression: Sendable, Equatable {
+        public var offset: Float
+        /// `trainedJokes` weights, or none for a joke answered by its offset alone.
         public var weights: [Float]
     }
 
-    public init(jokeMeans: [Float], covariance: [Float], ridge: Float, rows: PagedArray<Float>) {
+    /// A model as training leaves it; the covariance must be positive definite.
+    public init?(jokeMeans: [Float], covariance: [Float], ridge: Float, covered: [Bool],
+                 rows: PagedArray<Float>, userCount: Int) {
         let jokes = jokeMeans.count
-        precondition(covariance.count == jokes * jokes, "a covariance of every pair of jokes")
-        precondition(jokes == 0 || rows.count % jokes == 0, "whole rows of predictions")
+        guard covariance.count == jokes * jokes, covered.count == jokes, rows.count == userCount * jokes,
+              ridge.isFinite, ridge >= 0,
+              let lower = GaussianAlgebra.cholesky(covariance.map(Double.init), size: jokes)
+        else { return nil }
         trainedJokes = jokes
         self.jokeMeans = jokeMeans
         self.covariance = covariance
+        wideCovariance = covariance.map(Double.init)
         self.ridge = ridge
-        factor = GaussianAlgebra.cholesky(covariance.map(Double.init), size: jokes)
-            .map { $0.map(Float.init) } ?? [Float](repeating: 0, count: jokes * jokes)
+        self.covered = covered
+        factor = lower.map(Float.init)
         self.rows = rows
-        userCount = jokes == 0 ? 0 : rows.count / jokes
+        self.userCount = userCount
+        regressions = (0..<jokes).map { covered[$0] ? nil : JokeRegression(offset: jokeMeans[$0], weights: []) }
     }
 
-    public var jokeCount: Int { trainedJokes + newJokes.count }
+    public var jokeCount: Int { regressions.count }
+
+    /// Whether the joke has a covariance, so that its predictions come from the users' rows.
+    @inline(__always)
+    public func covers(_ joke: Int) -> Bool { joke < trainedJokes && covered[joke] }
 
     @inline(__always)
     public func predict(user: Int, joke: Int) -> Float {
@@ -59,40 +79,41 @@ public struct GaussianModel: RatingModel {
     /// The prediction before it is limited to the rating scale.
     @inline(__always)
     public func predictUnclamped(user: Int, joke: Int) -> Float {
-        guard joke >= trainedJokes else { return rows[user * trainedJokes + joke] }
-        let added = newJokes[joke - trainedJokes]
-        var sum = added.bias
         let start = user * trainedJokes
-        for (index, weight) in added.weights.enumerated() where weight != 0 {
-            sum += weight * (rows[start + index] - jokeMeans[index])
-        }
+        guard let regression = regressions[joke] else { return rows[start + joke] }
+        var sum = regression.offset
+        for (index, weight) in regression.weights.enumerated() { sum += weight * rows[start + index] }
         return sum
     }
 
     /// Row `joke` of the Cholesky factor of Σ: the cosine of two such rows is the correlation
-    /// of the two jokes' ratings.
-    /// A joke added after training gets the same combination of rows as its prediction.
+    /// of the two jokes' ratings. A joke without a covariance gets the combination of rows its
+    /// regression makes.
     public func similarityVector(joke: Int) -> [Float] {
         let jokes = trainedJokes
-        guard joke >= jokes else { return Array(factor[(joke * jokes)..<((joke + 1) * jokes)]) }
+        guard let regression = regressions[joke] else {
+            return Array(factor[(joke * jokes)..<((joke + 1) * jokes)])
+        }
         var vector = [Float](repeating: 0, count: jokes)
-        for (index, weight) in newJokes[joke - jokes].weights.enumerated() where weight != 0 {
+        for (index, weight) in regression.weights.enumerated() where weight != 0 {
             for column in 0..<jokes { vector[column] += weight * factor[index * jokes + column] }
         }
         return vector
     }
 
-    /// Whether every parameter is finite.
+    /// Whether every parameter and every prediction is finite.
     public var isFinite: Bool {
-        jokeMeans.allSatisfy(\.isFinite) && covariance.allSatisfy(\.isFinite) && rows.allSatisfy(\.isFinite)
+        ridge.isFinite && jokeMeans.allSatisfy(\.isFinite) && covariance.allSatisfy(\.isFinite)
+            && rows.allSatisfy(\.isFinite)
+            && regressions.allSatisfy { $0.map { $0.offset.isFinite && $0.weights.allSatisfy(\.isFinite) } ?? true }
     }
 }
 
 extension GaussianModel {
-    /// The weights `α` of a user who rated `ratings` (trained jokes only), with the jokes they
+    /// The weights `α` of a user who rated `ratings` (covered jokes only), with the jokes they
     /// belong to; empty for a user without such ratings.
     public func weights(of ratings: [JokeRating]) -> [(joke: Int, weight: Double)] {
-        let observed = ratings.filter { Int($0.joke) < trainedJokes }
+        let observed = ratings.filter { covers(Int($0.joke)) }
         guard !observed.isEmpty else { return [] }
         let size = observed.count
         var system = [Double](repeating: 0, count: size * size)
@@ -100,7 +121,7 @@ extension GaussianModel {
         for (row, first) in observed.enumerated() {
             let base = Int(first.joke) * trainedJokes
             for (column, second) in observed.enumerated() {
-                system[row * size + column] = Double(covariance[base + Int(second.joke)])
+                system[row * size + column] = wideCovariance[base + Int(second.joke)]
             }
             system[row * size + row] += Double(ridge)
             residual[row] = Double(first.value - jokeMeans[Int(first.joke)])
@@ -111,23 +132,25 @@ extension GaussianModel {
         return zip(observed, solution).map { (Int($0.joke), $1) }
     }
 
-    /// The predictions of every trained joke for a user who rated `ratings`, computed exactly as
-    /// training computes them.
-    public func row(for ratings: [JokeRating]) -> [Float] {
-        let entries = ratings.filter { Int($0.joke) < trainedJokes }
+    /// The predictions of every trained joke for a user who rated `ratings`, computed exactly
+    /// as training computes them; `nil` when the solve fails.
+    public func row(for ratings: [JokeRating]) -> [Float]? {
+        let entries = ratings.filter { covers(Int($0.joke)) }
             .map { RatingEntry(user: 0, joke: $0.joke, value: $0.value) }
         var row = [Float](repeating: 0, count: trainedJokes)
         var solver = RowSolver(model: self)
-        row.withUnsafeMutableBufferPointer { solver.solve(entries[...], into: $0.baseAddress!) }
-        return row
+        let solved = row.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.map { solver.solve(entries[...], into: $0) } ?? true
+        }
+        return solved ? row : nil
     }
 
-    /// Solves a user's row again from all their ratings, adding users up to `user` as needed.
+    /// Solves a user's row again from all their ratings, adding users up to `user` as needed;
+    /// a solve that fails leaves the row as it was.
     public mutating func resolve(user: Int, ratings: [JokeRating]) {
         growUsers(to: user + 1)
-        let row = row(for: ratings)
-        let start = user * trainedJokes
-        for (offset, value) in row.enumerated() { rows[start + offset] = value }
+        guard let row = row(for: ratings) else { return }
+        rows.replaceSubrange(startingAt: user * trainedJokes, with: row)
     }
 
     /// Adds users who have rated nothing yet: their rows are the joke means.
@@ -140,33 +163,39 @@ extension GaussianModel {
 
     /// Adds jokes with no ratings yet, answered by `mean`, until there are `count`.
     public mutating func growJokes(to count: Int, mean: Float) {
-        while jokeCount < count {
-            newJokes.append(NewJoke(bias: mean, weights: [Float](repeating: 0, count: trainedJokes)))
-        }
+        while jokeCount < count { regressions.append(JokeRegression(offset: mean, weights: [])) }
     }
 
-    /// Ratings' worth of penalty on a new joke's weights, per rater, and on its bias.
-    static let newJokeWeightPenalty = 10.0
-    static let newJokeBiasPenalty = 5.0
+    /// Ratings' worth of penalty on an uncovered joke's weights, per rater, and on its bias.
+    static let regressionWeightPenalty = 10.0
+    static let regressionBiasPenalty = 5.0
 
-    /// Fits a joke added after training to its raters' rows: a ridge regression of
+    /// Fits a joke without a covariance to its raters' rows: a ridge regression of
     /// `rating − globalMean` on `row − μ` with a bias, the weights penalised by
-    /// ``newJokeWeightPenalty`` per rater (plus five) and the bias by ``newJokeBiasPenalty``.
-    public mutating func solveNewJoke(_ joke: Int, raters: [(user: Int32, value: Float)], globalMean: Float) {
-        guard joke >= trainedJokes, joke < jokeCount, !raters.isEmpty else { return }
+    /// ``regressionWeightPenalty`` per rater (plus five) and the bias by
+    /// ``regressionBiasPenalty``.
+    public mutating func solveUncoveredJoke(_ joke: Int, raters: [(user: Int32, value: Float)],
+                                            globalMean: Float) {
+        guard !covers(joke), joke < jokeCount, !raters.isEmpty else { return }
         var system = RidgeSystem(dimension: trainedJokes)
+        var features = [Float](repeating: 0, count: trainedJokes)
         for rater in raters where Int(rater.user) < userCount {
             let start = Int(rater.user) * trainedJokes
-            let features = (0..<trainedJokes).map { rows[start + $0] - jokeMeans[$0] }
+            for index in 0..<trainedJokes { features[index] = rows[start + index] - jokeMeans[index] }
             system.add(features, target: Double(rater.value - globalMean))
         }
-        system.addPenalty(weights: Self.newJokeWeightPenalty * Double(raters.count + 5), bias: Self.newJokeBiasPenalty)
+        let penalty = Self.regressionWeightPenalty * Double(raters.count + 5)
+        system.addPenalty(weights: penalty, bias: Self.regressionBiasPenalty)
         guard let solution = system.solve() else { return }
-        newJokes[joke - trainedJokes] = NewJoke(bias: globalMean + solution.bias, weights: solution.weights)
+
+        // offset = globalMean + bias − Σ w_k μ_k, so a prediction is one dot product with the row.
+        var offset = Double(globalMean) + Double(solution.bias)
+        for (weight, mean) in zip(solution.weights, jokeMeans) { offset -= Double(weight) * Double(mean) }
+        regressions[joke] = JokeRegression(offset: Float(offset), weights: solution.weights)
     }
 
-    /// Restores jokes added after training, as saved.
-    mutating func restoreNewJokes(_ jokes: [NewJoke]) {
-        newJokes = jokes
+    /// Restores the regressions of jokes without a covariance, as saved.
+    mutating func restoreRegressions(_ saved: [JokeRegression?]) {
+        regressions = saved
     }
 }

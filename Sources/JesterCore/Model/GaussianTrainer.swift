@@ -7,7 +7,7 @@ public struct GaussianTrainingOptions: Sendable, Equatable {
     public var shrinkage: Double = 20
     /// The smallest eigenvalue the covariance keeps, so that it stays positive definite.
     public var eigenvalueFloor: Double = 0.01
-    /// Threads for the per-user solves; results do not depend on it.
+    /// Threads for the pair sums and the per-user solves; results do not depend on it.
     public var threads: Int = 2
 
     public init() {}
@@ -24,14 +24,17 @@ struct GaussianTrainer {
         let jokes = ratings.jokes.count
         let means = (0..<jokes).map { joke in
             ratings.jokeCounts[joke] > 0
-                ? Float(ratings.jokeSums[joke] / Double(ratings.jokeCounts[joke])) : Float(ratings.globalMean)
+                ? Float(ratings.jokeSums[joke] / Double(ratings.jokeCounts[joke]))
+                : Float(ratings.globalMean)
         }
-        let covariance = self.covariance(of: ratings)
-        let model = GaussianModel(jokeMeans: means, covariance: covariance.map(Float.init),
-                                  ridge: Float(options.ridge), rows: PagedArray())
+        let covered = ratings.jokeCounts.map { $0 > 0 }
+        let covariance = self.covariance(of: ratings).map(Float.init)
+        guard let model = GaussianModel(jokeMeans: means, covariance: covariance, ridge: Float(options.ridge),
+                                        covered: covered, rows: PagedArray(), userCount: 0)
+        else { preconditionFailure("a covariance with eigenvalues of at least the floor is definite") }
         let rows = solveRows(model: model, ratings: ratings)
-        return GaussianModel(jokeMeans: means, covariance: model.covariance, ridge: model.ridge,
-                             rows: PagedArray(rows))
+        return GaussianModel(jokeMeans: means, covariance: covariance, ridge: model.ridge, covered: covered,
+                             rows: PagedArray(rows), userCount: ratings.users.count)!
     }
 
     /// The shrunk pairwise covariance, made positive definite.
@@ -74,6 +77,7 @@ struct GaussianTrainer {
     func solveRows(model: GaussianModel, ratings: RatingSet) -> [Float] {
         let users = ratings.users.count
         let jokes = ratings.jokes.count
+        guard users > 0, jokes > 0 else { return [] }
         var rows = [Float](repeating: 0, count: users * jokes)
         let chunks = max(1, min(options.threads, users))
         rows.withUnsafeMutableBufferPointer { buffer in
@@ -84,7 +88,7 @@ struct GaussianTrainer {
                     for user in block {
                         let start = Int(ratings.userStarts[user])
                         let end = Int(ratings.userStarts[user + 1])
-                        solver.solve(ratings.entries[start..<end], into: output.base + user * jokes)
+                        _ = solver.solve(ratings.entries[start..<end], into: output.base + user * jokes)
                     }
                 }
             }
@@ -193,25 +197,24 @@ struct RowSolver {
     let model: GaussianModel
     private var system: [Double] = []
     private var residual: [Double] = []
-    private var row: [Double] = []
-    private var covariance: [Double]
+    private var prediction: [Double]
 
     init(model: GaussianModel) {
         self.model = model
-        covariance = model.covariance.map(Double.init)
-        row = [Double](repeating: 0, count: model.trainedJokes)
+        prediction = [Double](repeating: 0, count: model.trainedJokes)
     }
 
-    /// Writes the user's predictions of every trained joke to `output`.
-    mutating func solve(_ entries: ArraySlice<RatingEntry>, into output: UnsafeMutablePointer<Float>) {
+    /// Writes the user's predictions of every trained joke to `output`, from ratings of
+    /// covered jokes; returns `false`, writing the joke means, when the solve fails.
+    mutating func solve(_ entries: ArraySlice<RatingEntry>, into output: UnsafeMutablePointer<Float>) -> Bool {
         let jokes = model.trainedJokes
         let size = entries.count
         if system.count < size * size { system = [Double](repeating: 0, count: size * size) }
         if residual.count < size { residual = [Double](repeating: 0, count: size) }
         let ridge = Double(model.ridge)
         let means = model.jokeMeans
-        var solved = false
-        covariance.withUnsafeBufferPointer { covariance in
+        var solved = size == 0
+        model.wideCovariance.withUnsafeBufferPointer { covariance in
             system.withUnsafeMutableBufferPointer { system in
                 residual.withUnsafeMutableBufferPointer { residual in
                     for (row, first) in entries.enumerated() {
@@ -224,19 +227,20 @@ struct RowSolver {
                     }
                     guard size > 0, GaussianAlgebra.factorInPlace(system, size: size) else { return }
                     GaussianAlgebra.substitute(UnsafeBufferPointer(system), residual, size: size)
-                    solved = true
+                    solved = residual[0..<size].allSatisfy(\.isFinite)
                 }
             }
-            row.withUnsafeMutableBufferPointer { row in
-                for joke in 0..<jokes { row[joke] = Double(means[joke]) }
+            prediction.withUnsafeMutableBufferPointer { prediction in
+                for joke in 0..<jokes { prediction[joke] = Double(means[joke]) }
                 guard solved else { return }
                 for (position, entry) in entries.enumerated() {
                     let weight = residual[position]
                     let base = Int(entry.joke) * jokes
-                    for joke in 0..<jokes { row[joke] += covariance[base + joke] * weight }
+                    for joke in 0..<jokes { prediction[joke] += covariance[base + joke] * weight }
                 }
             }
         }
-        for joke in 0..<jokes { output[joke] = Float(row[joke]) }
+        for joke in 0..<jokes { output[joke] = Float(prediction[joke]) }
+        return solved
     }
 }

@@ -143,7 +143,8 @@ public struct QuerySession: Sendable {
             guard snapshot.ratings.jokeCounts[joke] > 0, joke < snapshot.model.jokeCount else {
                 return .error(.notFound, "joke \(jokeID) has no ratings yet, so nothing is known to be like it")
             }
-            let neighbours = snapshot.similarity.mostSimilar(to: joke, count: count)
+            // A joke whose ratings run against this one's is not like it, however few others are.
+            let neighbours = snapshot.similarity.mostSimilar(to: joke, count: count).filter { $0.score > 0 }
             var lines: [ReplyLine] = []
             for (rank, neighbour) in neighbours.enumerated() {
                 let id = snapshot.ratings.jokes.id(at: neighbour.joke)

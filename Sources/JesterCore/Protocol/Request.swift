@@ -68,7 +68,7 @@ extension Request {
         VerbDescription(name: "predict", usage: "predict USER JOKE",
                         summary: "predicted rating of a joke by a user, -10 to 10"),
         VerbDescription(name: "similar", usage: "similar JOKE [N]",
-                        summary: "the N jokes (default 3) whose vectors are closest, with texts"),
+                        summary: "the N jokes (default 3) most like JOKE by the model, with texts"),
         VerbDescription(name: "recommend", usage: "recommend USER [N]",
                         summary: "the N jokes (default 5) the user has not rated with the best predictions"),
         VerbDescription(name: "explain", usage: "explain USER JOKE",
