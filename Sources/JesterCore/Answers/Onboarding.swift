@@ -14,7 +14,8 @@ public enum OnboardingPlanner {
         var spread = [Double](repeating: 0, count: dimension * dimension)
         for z in features {
             for row in 0..<dimension {
-                for column in 0..<dimension { spread[row * dimension + column] += z[row] * z[column] }
+                let scale = z[row]
+                for column in 0..<dimension { spread[row * dimension + column] += scale * z[column] }
             }
         }
         var inverse = [Double](repeating: 0, count: dimension * dimension)
@@ -22,13 +23,16 @@ public enum OnboardingPlanner {
 
         var chosen: [Int] = []
         var available = Array(vectors.indices)
+        var u = [Double](repeating: 0, count: dimension)
+        var su = [Double](repeating: 0, count: dimension)
         while chosen.count < min(count, vectors.count) {
             var best = -1
             var bestGain = -Double.infinity
             for candidate in available {
                 let z = features[candidate]
-                let u = multiply(inverse, z, dimension)
-                let gain = quadratic(spread, u, dimension) / (1 + dot(z, u))
+                multiply(inverse, z, into: &u, dimension)
+                multiply(spread, u, into: &su, dimension)
+                let gain = dot(u, su) / (1 + dot(z, u))
                 if gain > bestGain + 1e-12 {
                     bestGain = gain
                     best = candidate
@@ -43,24 +47,29 @@ public enum OnboardingPlanner {
     }
 
     private static func dot(_ first: [Double], _ second: [Double]) -> Double {
-        zip(first, second).reduce(0) { $0 + $1.0 * $1.1 }
+        var total = 0.0
+        for index in first.indices { total += first[index] * second[index] }
+        return total
     }
 
-    private static func multiply(_ matrix: [Double], _ z: [Double], _ size: Int) -> [Double] {
-        (0..<size).map { row in
-            var total = 0.0
-            for column in 0..<size { total += matrix[row * size + column] * z[column] }
-            return total
+    /// `output = matrix · z` for a square, row-major matrix.
+    private static func multiply(_ matrix: [Double], _ z: [Double], into output: inout [Double], _ size: Int) {
+        matrix.withUnsafeBufferPointer { matrix in
+            z.withUnsafeBufferPointer { z in
+                for row in 0..<size {
+                    let start = row * size
+                    var total = 0.0
+                    for column in 0..<size { total += matrix[start + column] * z[column] }
+                    output[row] = total
+                }
+            }
         }
-    }
-
-    private static func quadratic(_ matrix: [Double], _ z: [Double], _ size: Int) -> Double {
-        dot(z, multiply(matrix, z, size))
     }
 
     /// Updates `A⁻¹` to `(A + z zᵀ)⁻¹`.
     private static func shermanMorrison(_ inverse: inout [Double], _ z: [Double], _ size: Int) {
-        let product = multiply(inverse, z, size)
+        var product = [Double](repeating: 0, count: size)
+        multiply(inverse, z, into: &product, size)
         let denominator = 1 + dot(z, product)
         for row in 0..<size {
             for column in 0..<size {
