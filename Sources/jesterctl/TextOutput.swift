@@ -72,7 +72,8 @@ enum TextOutput {
                 } else if let joke = item["because"] {
                     let pull = item["pull"] ?? "?"
                     let direction = pull.hasPrefix("-") ? "down" : "up"
-                    text += "\n  pulled \(direction) \(pull) by joke \(joke): rated \(item["rated"] ?? "?"), "
+                    let size = pull.hasPrefix("-") ? String(pull.dropFirst()) : pull
+                    text += "\n  pulled \(direction) \(size) by joke \(joke): rated \(item["rated"] ?? "?"), "
                         + "similarity \(item["similarity"] ?? "?")"
                 }
             }
