@@ -133,6 +133,25 @@ struct GaussianModelTests {
         #expect(one.isFinite)
     }
 
+    /// The validation error is that of a fit that never saw the slice, while the model served
+    /// is fitted to all the ratings.
+    @Test func theValidationErrorComesFromAFitWithoutTheSlice() throws {
+        let ratings = RealDataSlice.split.training
+        let options = GaussianTrainingOptions()
+        let measured = GaussianTrainer(options: options).trainMeasured(on: ratings)
+        let rmse = try #require(measured.validationRMSE)
+
+        let split = HoldoutSplit(ratings.entries, fraction: options.validationFraction,
+                                 seed: options.seed ^ 0x6A55_5EED)
+        #expect(measured.validationCount == split.validation.count)
+        #expect(abs(Double(split.validation.count) / Double(ratings.count) - 0.02) < 0.005)
+        let part = RatingSet(indexedEntries: split.training, users: ratings.users, jokes: ratings.jokes)
+        let without = GaussianTrainer(options: options).train(on: part)
+        #expect(abs(rootMeanSquareError(of: without, on: split.validation) - rmse) < 1e-9)
+        #expect(rootMeanSquareError(of: measured.model, on: split.validation) < rmse)
+        #expect(Array(measured.model.rows) == Array(train(ratings).rows))
+    }
+
     @Test func solvingAUserAgainReproducesTheTrainedRowBitForBit() {
         let ratings = RealDataSlice.split.training
         var model = train(ratings)

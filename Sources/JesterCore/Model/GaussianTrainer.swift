@@ -9,6 +9,11 @@ public struct GaussianTrainingOptions: Sendable, Equatable {
     public var eigenvalueFloor: Double = 0.01
     /// Threads for the pair sums and the per-user solves; results do not depend on it.
     public var threads: Int = 2
+    /// Share of the ratings held out of a first fit to measure it by; the model served is
+    /// then fitted to all of them.
+    public var validationFraction = 0.02
+    /// Seed of the validation slice's draw.
+    public var seed: UInt64 = 1
 
     public init() {}
 }
@@ -16,11 +21,36 @@ public struct GaussianTrainingOptions: Sendable, Equatable {
 /// Fits a ``GaussianModel``: joke means and pairwise covariances from every pair of jokes a
 /// user rated together, projected onto the positive definite matrices, then each user's row
 /// solved exactly. One pass over the ratings for the moments and one solve per user; no
-/// epochs, no randomness, the same model for the same ratings whatever the thread count.
+/// epochs, the same model for the same ratings whatever the thread count.
 struct GaussianTrainer {
     var options: GaussianTrainingOptions
 
+    /// The model fitted to all the ratings, with the error on a validation slice of a first
+    /// fit that did not see the slice: what a full retrain is judged by. With fewer than 200
+    /// ratings there is no slice.
+    func trainMeasured(on ratings: RatingSet) -> MeasuredGaussian {
+        let split = HoldoutSplit(ratings.entries, fraction: options.validationFraction,
+                                 seed: options.seed ^ 0x6A55_5EED)
+        guard !split.validation.isEmpty else {
+            return MeasuredGaussian(model: train(on: ratings), trainingCount: ratings.count,
+                                    validationRMSE: nil, validationCount: 0)
+        }
+
+        let part = RatingSet(indexedEntries: split.training, users: ratings.users, jokes: ratings.jokes)
+        let rmse = validationError(of: fit(part), trainedOn: part, validation: split.validation)
+        return MeasuredGaussian(model: train(on: ratings), trainingCount: ratings.count,
+                                validationRMSE: rmse, validationCount: split.validation.count)
+    }
+
     func train(on ratings: RatingSet) -> GaussianModel {
+        let model = fit(ratings)
+        let rows = solveRows(model: model, ratings: ratings)
+        return GaussianModel(jokeMeans: model.jokeMeans, covariance: model.covariance, ridge: model.ridge,
+                             covered: model.covered, rows: PagedArray(rows), userCount: ratings.users.count)!
+    }
+
+    /// The means and the covariance, without any user's row.
+    func fit(_ ratings: RatingSet) -> GaussianModel {
         let jokes = ratings.jokes.count
         let means = (0..<jokes).map { joke in
             ratings.jokeCounts[joke] > 0
@@ -32,9 +62,46 @@ struct GaussianTrainer {
         guard let model = GaussianModel(jokeMeans: means, covariance: covariance, ridge: Float(options.ridge),
                                         covered: covered, rows: PagedArray(), userCount: 0)
         else { preconditionFailure("a covariance with eigenvalues of at least the floor is definite") }
-        let rows = solveRows(model: model, ratings: ratings)
-        return GaussianModel(jokeMeans: means, covariance: covariance, ridge: model.ridge, covered: covered,
-                             rows: PagedArray(rows), userCount: ratings.users.count)!
+        return model
+    }
+
+    /// The RMSE on `validation` (grouped by user, as a holdout split leaves it) of a model whose
+    /// users are solved from `training`; only users with validation ratings are solved.
+    func validationError(of model: GaussianModel, trainedOn training: RatingSet,
+                         validation: [RatingEntry]) -> Double {
+        var groups: [Range<Int>] = []
+        var start = 0
+        for position in 1...validation.count where position == validation.count
+            || validation[position].user != validation[start].user {
+            groups.append(start..<position)
+            start = position
+        }
+        let users = groups
+        var errors = [Double](repeating: 0, count: users.count)
+        let chunks = max(1, min(options.threads, users.count))
+        let jokes = model.trainedJokes
+        errors.withUnsafeMutableBufferPointer { buffer in
+            let output = SendableBuffer(buffer)
+            runInParallel(chunks: chunks) { chunk in
+                var solver = RowSolver(model: model)
+                var row = [Float](repeating: 0, count: max(1, jokes))
+                for block in UserBlocks(users: users.count).blocks(of: chunk, among: chunks) {
+                    for group in block {
+                        let user = Int(validation[users[group].lowerBound].user)
+                        let first = Int(training.userStarts[user])
+                        let entries = training.entries[first..<Int(training.userStarts[user + 1])]
+                        row.withUnsafeMutableBufferPointer { _ = solver.solve(entries, into: $0.baseAddress!) }
+                        var sum = 0.0
+                        for entry in validation[users[group]] {
+                            let error = Double(min(10, max(-10, row[Int(entry.joke)])) - entry.value)
+                            sum += error * error
+                        }
+                        (output.base + group).pointee = sum
+                    }
+                }
+            }
+        }
+        return (errors.reduce(0, +) / Double(validation.count)).squareRoot()
     }
 
     /// The shrunk pairwise covariance, made positive definite.
@@ -111,6 +178,19 @@ struct UserBlocks {
     /// The blocks thread `chunk` of `chunks` takes: every `chunks`-th, starting at `chunk`.
     func blocks(of chunk: Int, among chunks: Int) -> [Range<Int>] {
         stride(from: chunk, to: count, by: chunks).map(range)
+    }
+}
+
+/// A model fitted to all the ratings, with how a fit without its validation slice did on it.
+struct MeasuredGaussian {
+    var model: GaussianModel
+    var trainingCount: Int
+    var validationRMSE: Double?
+    var validationCount: Int
+
+    var trained: TrainedModel {
+        TrainedModel(fixed: model, trainingCount: trainingCount, validationRMSE: validationRMSE,
+                     validationCount: validationCount)
     }
 }
 

@@ -18,6 +18,7 @@ public struct ModelConfiguration: Sendable, Equatable {
             factor.seed = newValue
             seedNetwork.seed = newValue
             implicitFactor.seed = newValue
+            gaussian.seed = newValue
             blend.seed = newValue
         }
     }
@@ -88,8 +89,7 @@ extension ModelConfiguration {
             TrainedModel(fixed: ItemRegressionModel.train(on: ratings, options: regression),
                          trainingCount: ratings.count)
         case .gaussian:
-            TrainedModel(fixed: GaussianTrainer(options: gaussian).train(on: ratings),
-                         trainingCount: ratings.count)
+            GaussianTrainer(options: gaussian).trainMeasured(on: ratings).trained
         case .blend: BlendTrainer(configuration: self).train(on: ratings, progress: progress)
         }
     }
