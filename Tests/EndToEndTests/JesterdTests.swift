@@ -20,7 +20,8 @@ struct JesterdTests {
     @Test(arguments: [
         (["--frobnicate"], "jesterd: unknown option --frobnicate\n"),
         (["--epochs", "0"], "jesterd: --epochs must be an integer from 1 to 10000, not 0\n"),
-        (["--model", "deep"], "jesterd: --model must be one of gaussian, mf, seed, svdpp, knn, regression, blend, not deep\n"),
+        (["--model", "deep"],
+         "jesterd: --model must be one of gaussian, mf, seed, svdpp, knn, regression, blend, not deep\n"),
         (["--socket"], "jesterd: --socket needs a value\n"),
     ])
     func badOptionsExit64WithUsage(arguments: [String], message: String) throws {

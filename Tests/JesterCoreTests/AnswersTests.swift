@@ -183,7 +183,8 @@ struct AnswersTests {
         let onboardError = rmse { onboard }
         let popularError = rmse { popular }
         let randomError = rmse(randomEight)
-        print("\(kind) new-user RMSE after 8 ratings: onboard \(onboardError), popular \(popularError), random \(randomError)")
+        print("\(kind) new-user RMSE after 8 ratings: onboard \(onboardError), "
+            + "popular \(popularError), random \(randomError)")
         #expect(onboardError < popularError)
         #expect(onboardError < randomError)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JesterCore
 
 struct GaussianAlgebraTests {
@@ -10,7 +11,9 @@ struct GaussianAlgebraTests {
         for row in 0..<size {
             for column in 0..<size {
                 var sum = row == column ? 1.0 : 0.0
-                for inner in 0..<size { sum += factor[row * size + inner] * factor[column * size + inner] }
+                for inner in 0..<size {
+                    sum += factor[row * size + inner] * factor[column * size + inner]
+                }
                 matrix[row * size + column] = sum
             }
         }
@@ -66,18 +69,23 @@ struct GaussianModelTests {
     private func smallRatings() -> RatingSet {
         var columns = RatingColumns()
         let rows: [[Float?]] = [
-            [8, 7, -6], [-5, -4, 6], [6, 5, -3], [-7, -8, 5], [2, 3, nil], [nil, -6, 4], [9, nil, nil],
+            [8, 7, -6], [-5, -4, 6], [6, 5, -3], [-7, -8, 5], [2, 3, nil], [nil, -6, 4],
+            [9, nil, nil],
             [-3, -2, 1], [4, 6, -5],
         ]
         for (user, row) in rows.enumerated() {
             for (joke, value) in row.enumerated() {
-                if let value { columns.append(user: Int32(user + 1), joke: Int32(joke + 1), value: value) }
+                if let value {
+                    columns.append(user: Int32(user + 1), joke: Int32(joke + 1), value: value)
+                }
             }
         }
         return RatingSet(columns)
     }
 
-    private func train(_ ratings: RatingSet, threads: Int = 2, shrinkage: Double = 20) -> GaussianModel {
+    private func train(_ ratings: RatingSet, threads: Int = 2, shrinkage: Double = 20)
+        -> GaussianModel
+    {
         var options = GaussianTrainingOptions()
         options.threads = threads
         options.shrinkage = shrinkage
@@ -90,19 +98,24 @@ struct GaussianModelTests {
         let jokes = model.trainedJokes
         let sigma = model.covariance.map(Double.init)
         for user in 0..<ratings.users.count {
-            let rated = ratings.entries[Int(ratings.userStarts[user])..<Int(ratings.userStarts[user + 1])]
+            let rated = ratings.entries[
+                Int(ratings.userStarts[user])..<Int(ratings.userStarts[user + 1])]
             let observed = rated.map { Int($0.joke) }
             let size = observed.count
             var system = [Double](repeating: 0, count: size * size)
             for (row, first) in observed.enumerated() {
-                for (column, second) in observed.enumerated() { system[row * size + column] = sigma[first * jokes + second] }
+                for (column, second) in observed.enumerated() {
+                    system[row * size + column] = sigma[first * jokes + second]
+                }
                 system[row * size + row] += 2
             }
             let centred = rated.map { Double($0.value - model.jokeMeans[Int($0.joke)]) }
             let alpha = try #require(solveByElimination(system, centred, size: size))
             for joke in 0..<jokes {
                 var expected = Double(model.jokeMeans[joke])
-                for (position, other) in observed.enumerated() { expected += sigma[joke * jokes + other] * alpha[position] }
+                for (position, other) in observed.enumerated() {
+                    expected += sigma[joke * jokes + other] * alpha[position]
+                }
                 #expect(abs(Double(model.predict(user: user, joke: joke)) - expected) < 1e-4)
             }
         }
@@ -114,7 +127,8 @@ struct GaussianModelTests {
         let likesFirst = try #require(ratings.users.index(of: 7))
         #expect(model.predict(user: likesFirst, joke: 1) > model.jokeMeans[1] + 1)
         #expect(model.predict(user: likesFirst, joke: 2) < model.jokeMeans[2] - 1)
-        let correlation = cosineSimilarity(model.similarityVector(joke: 0), model.similarityVector(joke: 1))
+        let correlation = cosineSimilarity(
+            model.similarityVector(joke: 0), model.similarityVector(joke: 1))
         let sigma = model.covariance
         let expected = sigma[1] / (sigma[0] * sigma[4]).squareRoot()
         #expect(abs(correlation - expected) < 1e-5 && correlation > 0.5)
@@ -141,11 +155,13 @@ struct GaussianModelTests {
         let measured = GaussianTrainer(options: options).trainMeasured(on: ratings)
         let rmse = try #require(measured.validationRMSE)
 
-        let split = HoldoutSplit(ratings.entries, fraction: options.validationFraction,
-                                 seed: options.seed ^ 0x6A55_5EED)
+        let split = HoldoutSplit(
+            ratings.entries, fraction: options.validationFraction,
+            seed: options.seed ^ 0x6A55_5EED)
         #expect(measured.validationCount == split.validation.count)
         #expect(abs(Double(split.validation.count) / Double(ratings.count) - 0.02) < 0.005)
-        let part = RatingSet(indexedEntries: split.training, users: ratings.users, jokes: ratings.jokes)
+        let part = RatingSet(
+            indexedEntries: split.training, users: ratings.users, jokes: ratings.jokes)
         let without = GaussianTrainer(options: options).train(on: part)
         #expect(abs(rootMeanSquareError(of: without, on: split.validation) - rmse) < 1e-9)
         #expect(rootMeanSquareError(of: measured.model, on: split.validation) < rmse)
@@ -166,8 +182,9 @@ struct GaussianModelTests {
     @Test func aNewRatingFoldsInExactlyAndMovesThePredictionTowardIt() throws {
         let ratings = RealDataSlice.split.training
         let model = train(ratings)
-        var learner = LiveLearner(ratings: ratings, model: model,
-                                  settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = LiveLearner(
+            ratings: ratings, model: model,
+            settings: FoldInSettings(FactorTrainingOptions()))
         let userID = ratings.users.ids[3]
         let user = 3
         let rated = Set(learner.ratings.byUser[user].map(\.joke))
@@ -177,8 +194,10 @@ struct GaussianModelTests {
         let after = learner.model.predict(user: user, joke: joke)
         #expect(after > before)
         let resolved = try #require(model.row(for: learner.ratings.byUser[user]))
-        #expect((0..<model.jokeCount).allSatisfy { learner.model.predict(user: user, joke: $0) ==
-            min(10, max(-10, resolved[$0])) })
+        #expect(
+            (0..<model.jokeCount).allSatisfy {
+                learner.model.predict(user: user, joke: $0) == min(10, max(-10, resolved[$0]))
+            })
 
         learner.learn(userID: 9_999_999, jokeID: ratings.jokes.ids[joke], value: -9)
         let newcomer = try #require(learner.ratings.users.index(of: 9_999_999))
@@ -192,16 +211,21 @@ struct GaussianModelTests {
     @Test func aJokeAddedAfterTrainingIsFittedToItsRatersRows() throws {
         let ratings = RealDataSlice.split.training
         let model = train(ratings)
-        var learner = LiveLearner(ratings: ratings, model: model,
-                                  settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = LiveLearner(
+            ratings: ratings, model: model,
+            settings: FoldInSettings(FactorTrainingOptions()))
         let byTaste = (0..<ratings.users.count).sorted {
             (model.predict(user: $0, joke: 0), $0) < (model.predict(user: $1, joke: 0), $1)
         }
         let haters = Array(byTaste.prefix(40))
         let lovers = Array(byTaste.suffix(40))
         learner.addJoke(9_001)
-        for user in haters.prefix(30) { learner.learn(userID: ratings.users.ids[user], jokeID: 9_001, value: -9) }
-        for user in lovers.prefix(30) { learner.learn(userID: ratings.users.ids[user], jokeID: 9_001, value: 9) }
+        for user in haters.prefix(30) {
+            learner.learn(userID: ratings.users.ids[user], jokeID: 9_001, value: -9)
+        }
+        for user in lovers.prefix(30) {
+            learner.learn(userID: ratings.users.ids[user], jokeID: 9_001, value: 9)
+        }
         let joke = try #require(learner.ratings.jokes.index(of: 9_001))
         let served = learner.model
         #expect(served.jokeCount == joke + 1)
@@ -211,17 +235,20 @@ struct GaussianModelTests {
         #expect(mean(lovers.suffix(10)) > mean(haters.suffix(10)) + 2)
         #expect(served.similarityVector(joke: joke).count == model.trainedJokes)
 
-        let training = TrainingInfo(kind: .gaussian, dimension: model.trainedJokes, epochs: 0, bestEpoch: 0,
-                                    validationRMSE: nil, trainingCount: ratings.count, validationCount: 0,
-                                    seconds: 0, finishedAt: 0)
-        let snapshot = ModelSnapshot(version: 1, learner: learner, catalog: JokeCatalog(), training: training,
-                                     data: DataInfo(files: 1, linesRead: 0, rejections: RejectionTally()))
+        let training = TrainingInfo(
+            kind: .gaussian, dimension: model.trainedJokes, epochs: 0, bestEpoch: 0,
+            validationRMSE: nil, trainingCount: ratings.count, validationCount: 0,
+            seconds: 0, finishedAt: 0)
+        let snapshot = ModelSnapshot(
+            version: 1, learner: learner, catalog: JokeCatalog(), training: training,
+            data: DataInfo(files: 1, linesRead: 0, rejections: RejectionTally()))
         let userID = ratings.users.ids[lovers[35]]
         let explanation = try #require(snapshot.explain(userID: userID, jokeID: 9_001))
         let prediction = try #require(snapshot.predict(userID: userID, jokeID: 9_001))
         #expect(prediction.source == "model")
         #expect(explanation.parts.map(\.name) == ["joke-mean", "user-profile"])
-        #expect(abs(explanation.parts[0].value + explanation.parts[1].value - explanation.raw) < 1e-4)
+        #expect(
+            abs(explanation.parts[0].value + explanation.parts[1].value - explanation.raw) < 1e-4)
     }
 
     /// Jokes in the catalog that nobody had rated at training have no covariance; once rated
@@ -231,24 +258,32 @@ struct GaussianModelTests {
         let slice = RealDataSlice.split.training
         var columns = RatingColumns()
         for entry in slice.entries {
-            columns.append(user: slice.users.ids[Int(entry.user)], joke: slice.jokes.ids[Int(entry.joke)],
-                           value: entry.value)
+            columns.append(
+                user: slice.users.ids[Int(entry.user)], joke: slice.jokes.ids[Int(entry.joke)],
+                value: entry.value)
         }
         let ratings = RatingSet(columns, extraJokes: [9_002])
         let unrated = try #require(ratings.jokes.index(of: 9_002))
         let model = train(ratings)
         #expect(!model.covers(unrated) && model.covers(0))
-        var learner = LiveLearner(ratings: ratings, model: model,
-                                  settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = LiveLearner(
+            ratings: ratings, model: model,
+            settings: FoldInSettings(FactorTrainingOptions()))
         let byTaste = (0..<ratings.users.count).sorted {
             (model.predict(user: $0, joke: 0), $0) < (model.predict(user: $1, joke: 0), $1)
         }
-        for user in byTaste.prefix(30) { learner.learn(userID: ratings.users.ids[user], jokeID: 9_002, value: -8) }
-        for user in byTaste.suffix(30) { learner.learn(userID: ratings.users.ids[user], jokeID: 9_002, value: 8) }
+        for user in byTaste.prefix(30) {
+            learner.learn(userID: ratings.users.ids[user], jokeID: 9_002, value: -8)
+        }
+        for user in byTaste.suffix(30) {
+            learner.learn(userID: ratings.users.ids[user], jokeID: 9_002, value: 8)
+        }
         let served = learner.model
         let lover = byTaste[byTaste.count - 40]
         let hater = byTaste[39]
-        #expect(served.predict(user: lover, joke: unrated) > served.predict(user: hater, joke: unrated) + 2)
+        #expect(
+            served.predict(user: lover, joke: unrated) > served.predict(user: hater, joke: unrated)
+                + 2)
         let rater = byTaste[0]
         #expect(served.predict(user: rater, joke: 0) == model.predict(user: rater, joke: 0))
     }
@@ -258,26 +293,31 @@ struct GaussianModelTests {
     @Test func usersStoredWithoutASolveAreSolvedWhenALaterUserIsFoldedIn() throws {
         let ratings = RealDataSlice.split.training
         let model = train(ratings)
-        var learner = LiveLearner(ratings: ratings, model: model,
-                                  settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = LiveLearner(
+            ratings: ratings, model: model,
+            settings: FoldInSettings(FactorTrainingOptions()))
         learner.learn(userID: 8_000_001, jokeID: ratings.jokes.ids[0], value: 9, solving: false)
         learner.learn(userID: 8_000_001, jokeID: ratings.jokes.ids[1], value: 9, solving: false)
         learner.learn(userID: 8_000_002, jokeID: ratings.jokes.ids[2], value: -9)
         let first = try #require(learner.ratings.users.index(of: 8_000_001))
         let expected = try #require(model.row(for: learner.ratings.byUser[first]))
-        #expect((0..<model.trainedJokes).allSatisfy {
-            learner.model.predict(user: first, joke: $0) == min(10, max(-10, expected[$0]))
-        })
+        #expect(
+            (0..<model.trainedJokes).allSatisfy {
+                learner.model.predict(user: first, joke: $0) == min(10, max(-10, expected[$0]))
+            })
         #expect(learner.model.predict(user: first, joke: 5) > model.jokeMeans[5])
     }
 
     @Test func aModelRoundTripsThroughItsEncodingWithItsFittedJokes() throws {
         let ratings = RealDataSlice.split.training
-        var learner = LiveLearner(ratings: ratings, model: train(ratings),
-                                  settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = LiveLearner(
+            ratings: ratings, model: train(ratings),
+            settings: FoldInSettings(FactorTrainingOptions()))
         learner.addJoke(9_003)
         learner.addJoke(9_004)
-        for user in 0..<20 { learner.learn(userID: ratings.users.ids[user], jokeID: 9_003, value: Float(user % 7)) }
+        for user in 0..<20 {
+            learner.learn(userID: ratings.users.ids[user], jokeID: 9_003, value: Float(user % 7))
+        }
         learner.learn(userID: 7_777_777, jokeID: ratings.jokes.ids[4], value: 3)
         let model = try #require(learner.model as? GaussianModel)
         #expect(model.regressions.compactMap { $0 }.count == 2)
@@ -293,7 +333,9 @@ struct GaussianModelTests {
         #expect(decoded.covered == model.covered)
         for user in [0, 5, model.userCount - 1] {
             for joke in 0..<model.jokeCount {
-                #expect(decoded.predict(user: user, joke: joke) == model.predict(user: user, joke: joke))
+                #expect(
+                    decoded.predict(user: user, joke: joke) == model.predict(user: user, joke: joke)
+                )
             }
         }
     }
@@ -349,7 +391,8 @@ struct GaussianModelTests {
         let runner = EvaluationRunner(configuration: ModelConfiguration(), clock: { 0 })
         let gaussian = runner.evaluate(.model(ModelConfiguration().kind), on: split).metrics
         let factors = runner.evaluate(.model(.mf), on: split).metrics
-        #expect(gaussian.rmse < factors.rmse - 0.02, "gaussian \(gaussian.rmse), mf \(factors.rmse)")
+        #expect(
+            gaussian.rmse < factors.rmse - 0.02, "gaussian \(gaussian.rmse), mf \(factors.rmse)")
         #expect(gaussian.rmse < 4.231 && gaussian.mae < 3.350, "\(gaussian)")
     }
 }
@@ -384,8 +427,9 @@ struct ModelKindLearningTests {
         let ratings = RealDataSlice.split.training
         let regression = ItemRegressionModel.train(on: ratings, options: ItemRegressionOptions())
         #expect(!regression.kind.foldsInNewRatings)
-        var learner = LiveLearner(ratings: ratings, model: regression,
-                                  settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = LiveLearner(
+            ratings: ratings, model: regression,
+            settings: FoldInSettings(FactorTrainingOptions()))
         let rated = Set(learner.ratings.byUser[2].map(\.joke))
         let joke = try #require((0..<regression.jokeCount).first { !rated.contains(Int32($0)) })
         let before = learner.model.predict(user: 2, joke: joke)

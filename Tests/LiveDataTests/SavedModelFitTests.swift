@@ -1,6 +1,7 @@
 import JesterCore
-@testable import JesterSystem
 import Testing
+
+@testable import JesterSystem
 
 /// A saved state is restored only under the settings that shaped its model; otherwise jesterd
 /// trains from the data.
@@ -12,11 +13,13 @@ struct SavedModelFitTests {
         var configuration = ModelConfiguration()
         #expect(configuration.kind == .gaussian)
         let trained = configuration.train(on: loaded.ratings)
-        let training = TrainingInfo(kind: .gaussian, dimension: trained.dimension, epochs: 0, bestEpoch: 0,
-                                    validationRMSE: nil, trainingCount: trained.trainingCount,
-                                    validationCount: 0, seconds: 0, finishedAt: 0)
-        let snapshot = ModelSnapshot(version: 1, model: trained.model, ratings: loaded.ratings,
-                                     catalog: loaded.catalog, training: training, data: loaded.info)
+        let training = TrainingInfo(
+            kind: .gaussian, dimension: trained.dimension, epochs: 0, bestEpoch: 0,
+            validationRMSE: nil, trainingCount: trained.trainingCount,
+            validationCount: 0, seconds: 0, finishedAt: 0)
+        let snapshot = ModelSnapshot(
+            version: 1, model: trained.model, ratings: loaded.ratings,
+            catalog: loaded.catalog, training: training, data: loaded.info)
         let state = try PersistedState(decoding: PersistedState(snapshot, files: []).encoded())
 
         #expect(LiveService.fits(state, configuration))

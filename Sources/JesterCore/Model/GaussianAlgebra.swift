@@ -20,7 +20,8 @@ enum GaussianAlgebra {
             columnRow[column] = root
             for row in (column + 1)..<max(column + 1, size) {
                 let rowStart = base + row * size
-                rowStart[column] = (rowStart[column] - dot(rowStart, columnRow, count: column)) / root
+                rowStart[column] =
+                    (rowStart[column] - dot(rowStart, columnRow, count: column)) / root
             }
             for later in (column + 1)..<max(column + 1, size) { columnRow[later] = 0 }
         }
@@ -29,14 +30,18 @@ enum GaussianAlgebra {
 
     /// `Σ first[i] · second[i]` over `count` elements, eight at a time.
     @inline(__always)
-    static func dot(_ first: UnsafePointer<Double>, _ second: UnsafePointer<Double>, count: Int) -> Double {
+    static func dot(_ first: UnsafePointer<Double>, _ second: UnsafePointer<Double>, count: Int)
+        -> Double
+    {
         var low = SIMD4<Double>()
         var high = SIMD4<Double>()
         var index = 0
         while index + 8 <= count {
-            low += UnsafeRawPointer(first + index).loadUnaligned(as: SIMD4<Double>.self)
+            low +=
+                UnsafeRawPointer(first + index).loadUnaligned(as: SIMD4<Double>.self)
                 * UnsafeRawPointer(second + index).loadUnaligned(as: SIMD4<Double>.self)
-            high += UnsafeRawPointer(first + index + 4).loadUnaligned(as: SIMD4<Double>.self)
+            high +=
+                UnsafeRawPointer(first + index + 4).loadUnaligned(as: SIMD4<Double>.self)
                 * UnsafeRawPointer(second + index + 4).loadUnaligned(as: SIMD4<Double>.self)
             index += 8
         }
@@ -49,15 +54,23 @@ enum GaussianAlgebra {
     }
 
     /// Solves `L Lᵀ x = rhs` in place for a factor made by ``factorInPlace(_:size:)``.
-    static func substitute(_ lower: UnsafeBufferPointer<Double>, _ rhs: UnsafeMutableBufferPointer<Double>,
-                           size: Int) {
-        guard size > 0, let factor = lower.baseAddress, let solution = rhs.baseAddress else { return }
+    static func substitute(
+        _ lower: UnsafeBufferPointer<Double>, _ rhs: UnsafeMutableBufferPointer<Double>,
+        size: Int
+    ) {
+        guard size > 0, let factor = lower.baseAddress, let solution = rhs.baseAddress else {
+            return
+        }
         for row in 0..<size {
-            rhs[row] = (rhs[row] - dot(factor + row * size, solution, count: row)) / lower[row * size + row]
+            rhs[row] =
+                (rhs[row] - dot(factor + row * size, solution, count: row))
+                / lower[row * size + row]
         }
         for row in stride(from: size - 1, through: 0, by: -1) {
             var value = rhs[row]
-            for inner in (row + 1)..<max(row + 1, size) { value -= lower[inner * size + row] * rhs[inner] }
+            for inner in (row + 1)..<max(row + 1, size) {
+                value -= lower[inner * size + row] * rhs[inner]
+            }
             rhs[row] = value / lower[row * size + row]
         }
     }
@@ -67,14 +80,18 @@ enum GaussianAlgebra {
         guard var lower = cholesky(matrix, size: size) else { return nil }
         var solution = rhs
         lower.withUnsafeMutableBufferPointer { lower in
-            solution.withUnsafeMutableBufferPointer { substitute(UnsafeBufferPointer(lower), $0, size: size) }
+            solution.withUnsafeMutableBufferPointer {
+                substitute(UnsafeBufferPointer(lower), $0, size: size)
+            }
         }
         return solution.allSatisfy(\.isFinite) ? solution : nil
     }
 
     /// The eigenvalues and eigenvectors of a symmetric matrix by cyclic Jacobi rotations; the
     /// eigenvectors are the columns of the returned matrix.
-    static func symmetricEigen(_ matrix: [Double], size: Int) -> (values: [Double], vectors: [Double]) {
+    static func symmetricEigen(_ matrix: [Double], size: Int) -> (
+        values: [Double], vectors: [Double]
+    ) {
         var work = matrix
         var vectors = [Double](repeating: 0, count: size * size)
         for index in 0..<size { vectors[index * size + index] = 1 }
@@ -82,12 +99,15 @@ enum GaussianAlgebra {
 
         for _ in 0..<60 {
             var offDiagonal = 0.0
-            for row in 0..<size { for column in (row + 1)..<max(row + 1, size) {
-                offDiagonal += work[row * size + column] * work[row * size + column]
-            } }
+            for row in 0..<size {
+                for column in (row + 1)..<max(row + 1, size) {
+                    offDiagonal += work[row * size + column] * work[row * size + column]
+                }
+            }
             guard offDiagonal > 1e-22 * total else { break }
             for first in 0..<size {
-                for second in (first + 1)..<max(first + 1, size) where work[first * size + second] != 0 {
+                for second in (first + 1)..<max(first + 1, size)
+                where work[first * size + second] != 0 {
                     rotate(&work, &vectors, first, second, size: size)
                 }
             }
@@ -97,8 +117,10 @@ enum GaussianAlgebra {
 
     /// One Jacobi rotation in the plane of `first` and `second` that zeroes their off-diagonal
     /// entry: `work ← Jᵀ work J` and `vectors ← vectors J`.
-    private static func rotate(_ work: inout [Double], _ vectors: inout [Double], _ first: Int,
-                               _ second: Int, size: Int) {
+    private static func rotate(
+        _ work: inout [Double], _ vectors: inout [Double], _ first: Int,
+        _ second: Int, size: Int
+    ) {
         let offDiagonal = work[first * size + second]
         let theta = (work[second * size + second] - work[first * size + first]) / (2 * offDiagonal)
         let sign: Double = theta >= 0 ? 1 : -1
@@ -133,7 +155,9 @@ enum GaussianAlgebra {
         for row in 0..<size {
             for column in row..<size {
                 var sum = 0.0
-                for k in 0..<size { sum += vectors[row * size + k] * clipped[k] * vectors[column * size + k] }
+                for k in 0..<size {
+                    sum += vectors[row * size + k] * clipped[k] * vectors[column * size + k]
+                }
                 result[row * size + column] = sum
                 result[column * size + row] = sum
             }

@@ -46,12 +46,15 @@ public struct GaussianModel: RatingModel {
     }
 
     /// A model as training leaves it; the covariance must be positive definite.
-    public init?(jokeMeans: [Float], covariance: [Float], ridge: Float, covered: [Bool],
-                 rows: PagedArray<Float>, userCount: Int) {
+    public init?(
+        jokeMeans: [Float], covariance: [Float], ridge: Float, covered: [Bool],
+        rows: PagedArray<Float>, userCount: Int
+    ) {
         let jokes = jokeMeans.count
-        guard covariance.count == jokes * jokes, covered.count == jokes, rows.count == userCount * jokes,
-              ridge.isFinite, ridge >= 0,
-              let lower = GaussianAlgebra.cholesky(covariance.map(Double.init), size: jokes)
+        guard covariance.count == jokes * jokes, covered.count == jokes,
+            rows.count == userCount * jokes,
+            ridge.isFinite, ridge >= 0,
+            let lower = GaussianAlgebra.cholesky(covariance.map(Double.init), size: jokes)
         else { return nil }
         trainedJokes = jokes
         self.jokeMeans = jokeMeans
@@ -62,7 +65,9 @@ public struct GaussianModel: RatingModel {
         factor = lower.map(Float.init)
         self.rows = rows
         self.userCount = userCount
-        regressions = (0..<jokes).map { covered[$0] ? nil : JokeRegression(offset: jokeMeans[$0], weights: []) }
+        regressions = (0..<jokes).map {
+            covered[$0] ? nil : JokeRegression(offset: jokeMeans[$0], weights: [])
+        }
     }
 
     public var jokeCount: Int { regressions.count }
@@ -82,7 +87,9 @@ public struct GaussianModel: RatingModel {
         let start = user * trainedJokes
         guard let regression = regressions[joke] else { return rows[start + joke] }
         var sum = regression.offset
-        for (index, weight) in regression.weights.enumerated() { sum += weight * rows[start + index] }
+        for (index, weight) in regression.weights.enumerated() {
+            sum += weight * rows[start + index]
+        }
         return sum
     }
 
@@ -105,7 +112,9 @@ public struct GaussianModel: RatingModel {
     public var isFinite: Bool {
         ridge.isFinite && jokeMeans.allSatisfy(\.isFinite) && covariance.allSatisfy(\.isFinite)
             && rows.allSatisfy(\.isFinite)
-            && regressions.allSatisfy { $0.map { $0.offset.isFinite && $0.weights.allSatisfy(\.isFinite) } ?? true }
+            && regressions.allSatisfy {
+                $0.map { $0.offset.isFinite && $0.weights.allSatisfy(\.isFinite) } ?? true
+            }
     }
 }
 
@@ -126,7 +135,8 @@ extension GaussianModel {
             system[row * size + row] += Double(ridge)
             residual[row] = Double(first.value - jokeMeans[Int(first.joke)])
         }
-        guard let solution = GaussianAlgebra.solvePositiveDefinite(system, residual, size: size) else {
+        guard let solution = GaussianAlgebra.solvePositiveDefinite(system, residual, size: size)
+        else {
             return []
         }
         return zip(observed, solution).map { (Int($0.joke), $1) }
@@ -174,14 +184,18 @@ extension GaussianModel {
     /// `rating − globalMean` on `row − μ` with a bias, the weights penalised by
     /// ``regressionWeightPenalty`` per rater (plus five) and the bias by
     /// ``regressionBiasPenalty``.
-    public mutating func solveUncoveredJoke(_ joke: Int, raters: [(user: Int32, value: Float)],
-                                            globalMean: Float) {
+    public mutating func solveUncoveredJoke(
+        _ joke: Int, raters: [(user: Int32, value: Float)],
+        globalMean: Float
+    ) {
         guard !covers(joke), joke < jokeCount, !raters.isEmpty else { return }
         var system = RidgeSystem(dimension: trainedJokes)
         var features = [Float](repeating: 0, count: trainedJokes)
         for rater in raters where Int(rater.user) < userCount {
             let start = Int(rater.user) * trainedJokes
-            for index in 0..<trainedJokes { features[index] = rows[start + index] - jokeMeans[index] }
+            for index in 0..<trainedJokes {
+                features[index] = rows[start + index] - jokeMeans[index]
+            }
             system.add(features, target: Double(rater.value - globalMean))
         }
         let penalty = Self.regressionWeightPenalty * Double(raters.count + 5)
@@ -190,7 +204,9 @@ extension GaussianModel {
 
         // offset = globalMean + bias − Σ w_k μ_k, so a prediction is one dot product with the row.
         var offset = Double(globalMean) + Double(solution.bias)
-        for (weight, mean) in zip(solution.weights, jokeMeans) { offset -= Double(weight) * Double(mean) }
+        for (weight, mean) in zip(solution.weights, jokeMeans) {
+            offset -= Double(weight) * Double(mean)
+        }
         regressions[joke] = JokeRegression(offset: Float(offset), weights: solution.weights)
     }
 

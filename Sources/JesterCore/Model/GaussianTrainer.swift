@@ -29,24 +29,29 @@ struct GaussianTrainer {
     /// fit that did not see the slice: what a full retrain is judged by. With fewer than 200
     /// ratings there is no slice.
     func trainMeasured(on ratings: RatingSet) -> MeasuredGaussian {
-        let split = HoldoutSplit(ratings.entries, fraction: options.validationFraction,
-                                 seed: options.seed ^ 0x6A55_5EED)
+        let split = HoldoutSplit(
+            ratings.entries, fraction: options.validationFraction,
+            seed: options.seed ^ 0x6A55_5EED)
         guard !split.validation.isEmpty else {
-            return MeasuredGaussian(model: train(on: ratings), trainingCount: ratings.count,
-                                    validationRMSE: nil, validationCount: 0)
+            return MeasuredGaussian(
+                model: train(on: ratings), trainingCount: ratings.count,
+                validationRMSE: nil, validationCount: 0)
         }
 
-        let part = RatingSet(indexedEntries: split.training, users: ratings.users, jokes: ratings.jokes)
+        let part = RatingSet(
+            indexedEntries: split.training, users: ratings.users, jokes: ratings.jokes)
         let rmse = validationError(of: fit(part), trainedOn: part, validation: split.validation)
-        return MeasuredGaussian(model: train(on: ratings), trainingCount: ratings.count,
-                                validationRMSE: rmse, validationCount: split.validation.count)
+        return MeasuredGaussian(
+            model: train(on: ratings), trainingCount: ratings.count,
+            validationRMSE: rmse, validationCount: split.validation.count)
     }
 
     func train(on ratings: RatingSet) -> GaussianModel {
         let model = fit(ratings)
         let rows = solveRows(model: model, ratings: ratings)
-        return GaussianModel(jokeMeans: model.jokeMeans, covariance: model.covariance, ridge: model.ridge,
-                             covered: model.covered, rows: PagedArray(rows), userCount: ratings.users.count)!
+        return GaussianModel(
+            jokeMeans: model.jokeMeans, covariance: model.covariance, ridge: model.ridge,
+            covered: model.covered, rows: PagedArray(rows), userCount: ratings.users.count)!
     }
 
     /// The means and the covariance, without any user's row.
@@ -59,20 +64,28 @@ struct GaussianTrainer {
         }
         let covered = ratings.jokeCounts.map { $0 > 0 }
         let covariance = self.covariance(of: ratings).map(Float.init)
-        guard let model = GaussianModel(jokeMeans: means, covariance: covariance, ridge: Float(options.ridge),
-                                        covered: covered, rows: PagedArray(), userCount: 0)
-        else { preconditionFailure("a covariance with eigenvalues of at least the floor is definite") }
+        guard
+            let model = GaussianModel(
+                jokeMeans: means, covariance: covariance, ridge: Float(options.ridge),
+                covered: covered, rows: PagedArray(), userCount: 0)
+        else {
+            preconditionFailure("a covariance with eigenvalues of at least the floor is definite")
+        }
         return model
     }
 
     /// The RMSE on `validation` (grouped by user, as a holdout split leaves it) of a model whose
     /// users are solved from `training`; only users with validation ratings are solved.
-    func validationError(of model: GaussianModel, trainedOn training: RatingSet,
-                         validation: [RatingEntry]) -> Double {
+    func validationError(
+        of model: GaussianModel, trainedOn training: RatingSet,
+        validation: [RatingEntry]
+    ) -> Double {
         var groups: [Range<Int>] = []
         var start = 0
-        for position in 1...validation.count where position == validation.count
-            || validation[position].user != validation[start].user {
+        for position in 1...validation.count
+        where position == validation.count
+            || validation[position].user != validation[start].user
+        {
             groups.append(start..<position)
             start = position
         }
@@ -90,10 +103,13 @@ struct GaussianTrainer {
                         let user = Int(validation[users[group].lowerBound].user)
                         let first = Int(training.userStarts[user])
                         let entries = training.entries[first..<Int(training.userStarts[user + 1])]
-                        row.withUnsafeMutableBufferPointer { _ = solver.solve(entries, into: $0.baseAddress!) }
+                        row.withUnsafeMutableBufferPointer {
+                            _ = solver.solve(entries, into: $0.baseAddress!)
+                        }
                         var sum = 0.0
                         for entry in validation[users[group]] {
-                            let error = Double(min(10, max(-10, row[Int(entry.joke)])) - entry.value)
+                            let error = Double(
+                                min(10, max(-10, row[Int(entry.joke)])) - entry.value)
                             sum += error * error
                         }
                         (output.base + group).pointee = sum
@@ -135,7 +151,8 @@ struct GaussianTrainer {
                 covariance[cell] = sample * count / (count + options.shrinkage)
             }
         }
-        return GaussianAlgebra.clipEigenvalues(covariance, size: jokes, floor: options.eigenvalueFloor)
+        return GaussianAlgebra.clipEigenvalues(
+            covariance, size: jokes, floor: options.eigenvalueFloor)
     }
 
     /// Every user's row of predictions, `users × jokes`, solved in parallel. Threads take
@@ -155,7 +172,8 @@ struct GaussianTrainer {
                     for user in block {
                         let start = Int(ratings.userStarts[user])
                         let end = Int(ratings.userStarts[user + 1])
-                        _ = solver.solve(ratings.entries[start..<end], into: output.base + user * jokes)
+                        _ = solver.solve(
+                            ratings.entries[start..<end], into: output.base + user * jokes)
                     }
                 }
             }
@@ -189,8 +207,9 @@ struct MeasuredGaussian {
     var validationCount: Int
 
     var trained: TrainedModel {
-        TrainedModel(fixed: model, trainingCount: trainingCount, validationRMSE: validationRMSE,
-                     validationCount: validationCount)
+        TrainedModel(
+            fixed: model, trainingCount: trainingCount, validationRMSE: validationRMSE,
+            validationCount: validationCount)
     }
 }
 
@@ -286,7 +305,9 @@ struct RowSolver {
 
     /// Writes the user's predictions of every trained joke to `output`, from ratings of
     /// covered jokes; returns `false`, writing the joke means, when the solve fails.
-    mutating func solve(_ entries: ArraySlice<RatingEntry>, into output: UnsafeMutablePointer<Float>) -> Bool {
+    mutating func solve(
+        _ entries: ArraySlice<RatingEntry>, into output: UnsafeMutablePointer<Float>
+    ) -> Bool {
         let jokes = model.trainedJokes
         let size = entries.count
         if system.count < size * size { system = [Double](repeating: 0, count: size * size) }
@@ -305,7 +326,9 @@ struct RowSolver {
                         system[row * size + row] += ridge
                         residual[row] = Double(first.value - means[Int(first.joke)])
                     }
-                    guard size > 0, GaussianAlgebra.factorInPlace(system, size: size) else { return }
+                    guard size > 0, GaussianAlgebra.factorInPlace(system, size: size) else {
+                        return
+                    }
                     GaussianAlgebra.substitute(UnsafeBufferPointer(system), residual, size: size)
                     solved = residual[0..<size].allSatisfy(\.isFinite)
                 }

@@ -14,10 +14,12 @@ func runInParallel(chunks: Int, _ body: @escaping @Sendable (Int) -> Void) {
     for chunk in 1..<chunks {
         let box = Unmanaged.passRetained(ChunkBody { body(chunk) }).toOpaque()
         var thread = pthread_t()
-        let started = pthread_create(&thread, nil, { raw in
-            Unmanaged<ChunkBody>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, box)
+        let started = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<ChunkBody>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, box)
         if started == 0 {
             threads.append(thread)
         } else {
