@@ -105,6 +105,13 @@ struct AnswersTests {
         #expect(abs(min(10, max(-10, explanation.raw)) - prediction.rating) < 1e-3)
         #expect(abs(explanation.parts.reduce(0) { $0 + $1.value } - explanation.raw) < 1e-4)
 
+        // A rating's pull is what moving it to its joke's mean would take off: never more
+        // than its distance from that mean.
+        if let own = explanation.parts.first(where: { $0.name == "own-rating" }),
+           let rating = snapshot.ratings.rating(user: index, joke: jokeIndex) {
+            let gaussian = try #require(snapshot.model as? GaussianModel)
+            #expect(abs(own.value) <= abs(rating - gaussian.jokeMeans[jokeIndex]) + 1e-4)
+        }
         let ratedOthers = snapshot.ratings.byUser[index].filter { Int($0.joke) != jokeIndex }.count
         #expect(explanation.influences.count == ratedOthers)
         let others = explanation.parts.last!.value - explanation.influences.reduce(0) { $0 + $1.pull }

@@ -83,18 +83,21 @@ struct GaussianModelTests {
         return RatingSet(columns)
     }
 
-    private func train(_ ratings: RatingSet, threads: Int = 2, shrinkage: Double = 20)
-        -> GaussianModel
-    {
+    /// - Parameter coverage: Ratings a joke needs for a covariance; the nine users of
+    ///   ``smallRatings()`` need 1.
+    private func train(
+        _ ratings: RatingSet, threads: Int = 2, shrinkage: Double = 20, coverage: Int = 20
+    ) -> GaussianModel {
         var options = GaussianTrainingOptions()
         options.threads = threads
         options.shrinkage = shrinkage
+        options.coverageRatings = coverage
         return GaussianTrainer(options: options).train(on: ratings)
     }
 
     @Test func predictionIsTheConditionalMeanGivenTheRatedJokes() throws {
         let ratings = smallRatings()
-        let model = train(ratings)
+        let model = train(ratings, coverage: 1)
         let jokes = model.trainedJokes
         let sigma = model.covariance.map(Double.init)
         for user in 0..<ratings.users.count {
@@ -123,7 +126,7 @@ struct GaussianModelTests {
 
     @Test func correlatedJokesPullPredictionsTheirWay() throws {
         let ratings = smallRatings()
-        let model = train(ratings, shrinkage: 0)
+        let model = train(ratings, shrinkage: 0, coverage: 1)
         let likesFirst = try #require(ratings.users.index(of: 7))
         #expect(model.predict(user: likesFirst, joke: 1) > model.jokeMeans[1] + 1)
         #expect(model.predict(user: likesFirst, joke: 2) < model.jokeMeans[2] - 1)
@@ -286,6 +289,27 @@ struct GaussianModelTests {
                 + 2)
         let rater = byTaste[0]
         #expect(served.predict(user: rater, joke: 0) == model.predict(user: rater, joke: 0))
+    }
+
+    /// A joke rated once at training must not be predicted at that one rating for everybody:
+    /// it has too few ratings for a covariance and is fitted to its rater's row instead.
+    @Test func aJokeWithOneRatingAtTrainingIsNotItsRatingForEveryone() throws {
+        let slice = RealDataSlice.split.training
+        var columns = RatingColumns()
+        for entry in slice.entries {
+            columns.append(
+                user: slice.users.ids[Int(entry.user)], joke: slice.jokes.ids[Int(entry.joke)],
+                value: entry.value)
+        }
+        columns.append(user: slice.users.ids[0], joke: 9_005, value: 9.5)
+        let ratings = RatingSet(columns)
+        let joke = try #require(ratings.jokes.index(of: 9_005))
+        let model = train(ratings)
+        #expect(!model.covers(joke))
+        let predictions = (0..<ratings.users.count).map { model.predict(user: $0, joke: joke) }
+        let mean = predictions.reduce(0, +) / Float(predictions.count)
+        #expect(abs(mean - Float(ratings.globalMean)) < 2.5, "mean prediction \(mean)")
+        #expect(predictions.filter { $0 > 9 }.count < predictions.count / 10)
     }
 
     /// Users stored by a bulk read without a solve are solved from their own ratings as soon

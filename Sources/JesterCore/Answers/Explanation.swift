@@ -77,9 +77,10 @@ extension ModelSnapshot {
 }
 
 extension ModelSnapshot {
-    /// The conditional mean `μ_j + Σ_i Σ_ji α_i` split into the joke's mean, the pull of the
-    /// user's own rating of the joke when there is one, and the pull of the other ratings,
-    /// each rated joke `i` pulling by `Σ_ji α_i`, solved from the user's ratings as they stand; the parts add
+    /// The conditional mean `μ_j + Σ_i w_i (x_i − μ_i)` split into the joke's mean, the pull of
+    /// the user's own rating of the joke when there is one, and the pull of the other ratings,
+    /// each rated joke `i` pulling by `w_i (x_i − μ_i)` (see
+    /// ``GaussianModel/influences(of:on:)``), solved from the user's ratings as they stand; the parts add
     /// up to the served prediction except while a bulk read waits for its retrain, when the
     /// user's row was not solved again. Each influence's similarity is the correlation of the
     /// two jokes' ratings.
@@ -100,8 +101,8 @@ extension ModelSnapshot {
         var pulls: [Explanation.Influence] = []
         var total: Float = 0
         var own: Float?
-        for (other, weight) in gaussian.weights(of: ratings.byUser[user]) {
-            let pull = Float(Double(gaussian.covariance[joke * jokes + other]) * weight)
+        for (other, weight, deviation) in gaussian.influences(of: ratings.byUser[user], on: joke) {
+            let pull = Float(weight * deviation)
             guard other != joke else {
                 own = pull
                 continue
@@ -111,8 +112,10 @@ extension ModelSnapshot {
             let spread = (sigma[joke * jokes + joke] * sigma[other * jokes + other]).squareRoot()
             let correlation = sigma[joke * jokes + other] / spread
             let rating = ratings.rating(user: user, joke: other) ?? 0
-            pulls.append(.init(joke: ratings.jokes.id(at: other), rating: rating, similarity: correlation,
-                               pull: pull))
+            pulls.append(
+                .init(
+                    joke: ratings.jokes.id(at: other), rating: rating, similarity: correlation,
+                    pull: pull))
         }
         pulls.sort { abs($0.pull) != abs($1.pull) ? abs($0.pull) > abs($1.pull) : $0.joke < $1.joke }
         var parts: [Explanation.Part] = [.init(name: "joke-mean", value: gaussian.jokeMeans[joke])]

@@ -119,27 +119,31 @@ public struct GaussianModel: RatingModel {
 }
 
 extension GaussianModel {
-    /// The weights `α` of a user who rated `ratings` (covered jokes only), with the jokes they
-    /// belong to; empty for a user without such ratings.
-    public func weights(of ratings: [JokeRating]) -> [(joke: Int, weight: Double)] {
+    /// How much each of a user's ratings (covered jokes only) counts in their prediction of
+    /// `joke`: the weights `w = (Σ_oo + λI)⁻¹ Σ_oj`, so that the prediction is
+    /// `μ_j + Σ_i w_i (x_i − μ_i)`. Each rating's pull `w_i (x_i − μ_i)` is what moving that
+    /// rating to its joke's mean would take off the prediction. Empty for a user without such
+    /// ratings or a joke without a covariance.
+    public func influences(of ratings: [JokeRating], on joke: Int)
+        -> [(joke: Int, weight: Double, deviation: Double)] {
         let observed = ratings.filter { covers(Int($0.joke)) }
-        guard !observed.isEmpty else { return [] }
+        guard covers(joke), !observed.isEmpty else { return [] }
         let size = observed.count
         var system = [Double](repeating: 0, count: size * size)
-        var residual = [Double](repeating: 0, count: size)
+        var column = [Double](repeating: 0, count: size)
         for (row, first) in observed.enumerated() {
             let base = Int(first.joke) * trainedJokes
-            for (column, second) in observed.enumerated() {
-                system[row * size + column] = wideCovariance[base + Int(second.joke)]
+            for (position, second) in observed.enumerated() {
+                system[row * size + position] = wideCovariance[base + Int(second.joke)]
             }
             system[row * size + row] += Double(ridge)
-            residual[row] = Double(first.value - jokeMeans[Int(first.joke)])
+            column[row] = wideCovariance[base + joke]
         }
-        guard let solution = GaussianAlgebra.solvePositiveDefinite(system, residual, size: size)
-        else {
-            return []
+        guard let weights = GaussianAlgebra.solvePositiveDefinite(system, column, size: size)
+        else { return [] }
+        return zip(observed, weights).map { rating, weight in
+            (Int(rating.joke), weight, Double(rating.value - jokeMeans[Int(rating.joke)]))
         }
-        return zip(observed, solution).map { (Int($0.joke), $1) }
     }
 
     /// The predictions of every trained joke for a user who rated `ratings`, computed exactly

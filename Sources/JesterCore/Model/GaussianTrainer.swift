@@ -14,6 +14,11 @@ public struct GaussianTrainingOptions: Sendable, Equatable {
     public var validationFraction = 0.02
     /// Seed of the validation slice's draw.
     public var seed: UInt64 = 1
+    /// Ratings a joke needs for a covariance of its own; a joke with fewer is answered by a
+    /// regression on its raters' rows, so that one rating never stands for every user.
+    public var coverageRatings = 20
+    /// Ratings' worth of the global mean in the mean of a joke without a covariance.
+    public var meanPriorRatings = 5.0
 
     public init() {}
 }
@@ -47,22 +52,36 @@ struct GaussianTrainer {
     }
 
     func train(on ratings: RatingSet) -> GaussianModel {
-        let model = fit(ratings)
-        let rows = solveRows(model: model, ratings: ratings)
-        return GaussianModel(
-            jokeMeans: model.jokeMeans, covariance: model.covariance, ridge: model.ridge,
-            covered: model.covered, rows: PagedArray(rows), userCount: ratings.users.count)!
+        let fitted = fit(ratings)
+        let rows = solveRows(model: fitted, ratings: ratings)
+        var model = GaussianModel(
+            jokeMeans: fitted.jokeMeans, covariance: fitted.covariance, ridge: fitted.ridge,
+            covered: fitted.covered, rows: PagedArray(rows), userCount: ratings.users.count)!
+        fitUncoveredJokes(&model, ratings: ratings)
+        return model
+    }
+
+    /// Fits every joke that has ratings but too few for a covariance to its raters' rows.
+    func fitUncoveredJokes(_ model: inout GaussianModel, ratings: RatingSet) {
+        var raters: [Int: [(user: Int32, value: Float)]] = [:]
+        for entry in ratings.entries where !model.covers(Int(entry.joke)) {
+            raters[Int(entry.joke), default: []].append((entry.user, entry.value))
+        }
+        for joke in raters.keys.sorted() {
+            model.solveUncoveredJoke(joke, raters: raters[joke]!, globalMean: Float(ratings.globalMean))
+        }
     }
 
     /// The means and the covariance, without any user's row.
     func fit(_ ratings: RatingSet) -> GaussianModel {
         let jokes = ratings.jokes.count
+        let covered = ratings.jokeCounts.map { Int($0) >= max(1, options.coverageRatings) }
         let means = (0..<jokes).map { joke in
-            ratings.jokeCounts[joke] > 0
-                ? Float(ratings.jokeSums[joke] / Double(ratings.jokeCounts[joke]))
-                : Float(ratings.globalMean)
+            let count = Double(ratings.jokeCounts[joke])
+            let prior = covered[joke] ? 0 : options.meanPriorRatings
+            let total = ratings.jokeSums[joke] + prior * ratings.globalMean
+            return count + prior > 0 ? Float(total / (count + prior)) : Float(ratings.globalMean)
         }
-        let covered = ratings.jokeCounts.map { $0 > 0 }
         let covariance = self.covariance(of: ratings).map(Float.init)
         guard
             let model = GaussianModel(
@@ -306,9 +325,12 @@ struct RowSolver {
     /// Writes the user's predictions of every trained joke to `output`, from ratings of
     /// covered jokes; returns `false`, writing the joke means, when the solve fails.
     mutating func solve(
-        _ entries: ArraySlice<RatingEntry>, into output: UnsafeMutablePointer<Float>
+        _ rated: ArraySlice<RatingEntry>, into output: UnsafeMutablePointer<Float>
     ) -> Bool {
         let jokes = model.trainedJokes
+        let covered = model.covered
+        let entries = rated.allSatisfy { Int($0.joke) < jokes && covered[Int($0.joke)] }
+            ? rated : ArraySlice(rated.filter { Int($0.joke) < jokes && covered[Int($0.joke)] })
         let size = entries.count
         if system.count < size * size { system = [Double](repeating: 0, count: size * size) }
         if residual.count < size { residual = [Double](repeating: 0, count: size) }
