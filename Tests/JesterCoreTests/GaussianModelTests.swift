@@ -310,6 +310,14 @@ struct GaussianModelTests {
         let mean = predictions.reduce(0, +) / Float(predictions.count)
         #expect(abs(mean - Float(ratings.globalMean)) < 2.5, "mean prediction \(mean)")
         #expect(predictions.filter { $0 > 9 }.count < predictions.count / 10)
+
+        // One rating among five ratings' worth of prior: the rater is fitted about a sixth of
+        // the way, and nobody is predicted further from the mean than the rating itself.
+        let deviation = 9.5 - Float(ratings.globalMean)
+        let rater = predictions[0] - Float(ratings.globalMean)
+        #expect(rater > deviation / 10 && rater < deviation / 3, "rater moved \(rater) of \(deviation)")
+        let widest = predictions.map { abs($0 - Float(ratings.globalMean)) }.max() ?? 0
+        #expect(widest < deviation, "widest \(widest)")
     }
 
     /// Users stored by a bulk read without a solve are solved from their own ratings as soon

@@ -180,14 +180,15 @@ extension GaussianModel {
         while jokeCount < count { regressions.append(JokeRegression(offset: mean, weights: [])) }
     }
 
-    /// Ratings' worth of penalty on an uncovered joke's weights, per rater, and on its bias.
-    static let regressionWeightPenalty = 10.0
-    static let regressionBiasPenalty = 5.0
+    /// Ratings' worth of prior on an uncovered joke: its fit is shrunk as if it had this many
+    /// more raters, all rating it at the mean of all ratings.
+    static let regressionPriorRatings = 5.0
 
     /// Fits a joke without a covariance to its raters' rows: a ridge regression of
-    /// `rating − globalMean` on `row − μ` with a bias, the weights penalised by
-    /// ``regressionWeightPenalty`` per rater (plus five) and the bias by
-    /// ``regressionBiasPenalty``.
+    /// `rating − globalMean` on `row − μ` with a bias. The bias is penalised by
+    /// ``regressionPriorRatings`` and the weights by that many times the raters' mean squared
+    /// feature norm, so that a joke with `n` raters is fitted about `n / (n + 5)` of the way
+    /// to them, however many jokes a row holds.
     public mutating func solveUncoveredJoke(
         _ joke: Int, raters: [(user: Int32, value: Float)],
         globalMean: Float
@@ -195,15 +196,20 @@ extension GaussianModel {
         guard !covers(joke), joke < jokeCount, !raters.isEmpty else { return }
         var system = RidgeSystem(dimension: trainedJokes)
         var features = [Float](repeating: 0, count: trainedJokes)
+        var squaredNorms = 0.0
+        var used = 0
         for rater in raters where Int(rater.user) < userCount {
             let start = Int(rater.user) * trainedJokes
             for index in 0..<trainedJokes {
                 features[index] = rows[start + index] - jokeMeans[index]
+                squaredNorms += Double(features[index] * features[index])
             }
             system.add(features, target: Double(rater.value - globalMean))
+            used += 1
         }
-        let penalty = Self.regressionWeightPenalty * Double(raters.count + 5)
-        system.addPenalty(weights: penalty, bias: Self.regressionBiasPenalty)
+        let meanSquaredNorm = used > 0 ? max(squaredNorms / Double(used), 1e-6) : 1
+        let prior = Self.regressionPriorRatings
+        system.addPenalty(weights: prior * meanSquaredNorm, bias: prior)
         guard let solution = system.solve() else { return }
 
         // offset = globalMean + bias − Σ w_k μ_k, so a prediction is one dot product with the row.
