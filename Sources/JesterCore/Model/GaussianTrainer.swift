@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Settings of the conditional Gaussian model.
 public struct GaussianTrainingOptions: Sendable, Equatable {
     /// The noise variance λ added to the rated jokes' covariance, in squared rating units.
@@ -114,10 +116,11 @@ struct GaussianTrainer {
         let jokes = model.trainedJokes
         errors.withUnsafeMutableBufferPointer { buffer in
             let output = SendableBuffer(buffer)
-            runInParallel(chunks: chunks) { chunk in
+            let queue = BlockQueue(UserBlocks(users: users.count))
+            runInParallel(chunks: chunks) { _ in
                 var solver = RowSolver(model: model)
                 var row = [Float](repeating: 0, count: max(1, jokes))
-                for block in UserBlocks(users: users.count).blocks(of: chunk, among: chunks) {
+                while let block = queue.next() {
                     for group in block {
                         let user = Int(validation[users[group].lowerBound].user)
                         let first = Int(training.userStarts[user])
@@ -174,9 +177,9 @@ struct GaussianTrainer {
             covariance, size: jokes, floor: options.eigenvalueFloor)
     }
 
-    /// Every user's row of predictions, `users × jokes`, solved in parallel. Threads take
-    /// interleaved blocks of users, because Jester's files put the users with many ratings,
-    /// the costly ones, together.
+    /// Every user's row of predictions, `users × jokes`, solved in parallel. Threads claim
+    /// blocks of users one at a time, because the costly users (those with many ratings) come
+    /// together in Jester's files; each row is the same whichever thread solves it.
     func solveRows(model: GaussianModel, ratings: RatingSet) -> [Float] {
         let users = ratings.users.count
         let jokes = ratings.jokes.count
@@ -185,9 +188,10 @@ struct GaussianTrainer {
         let chunks = max(1, min(options.threads, users))
         rows.withUnsafeMutableBufferPointer { buffer in
             let output = SendableBuffer(buffer)
-            runInParallel(chunks: chunks) { chunk in
+            let queue = BlockQueue(UserBlocks(users: users))
+            runInParallel(chunks: chunks) { _ in
                 var solver = RowSolver(model: model)
-                for block in UserBlocks(users: users).blocks(of: chunk, among: chunks) {
+                while let block = queue.next() {
                     for user in block {
                         let start = Int(ratings.userStarts[user])
                         let end = Int(ratings.userStarts[user + 1])
@@ -198,6 +202,20 @@ struct GaussianTrainer {
             }
         }
         return rows
+    }
+}
+
+/// Blocks of users handed out one at a time to whichever thread asks first.
+final class BlockQueue: Sendable {
+    private let blocks: UserBlocks
+    private let claimed = Atomic<Int>(0)
+
+    init(_ blocks: UserBlocks) { self.blocks = blocks }
+
+    /// The next unclaimed block, or `nil` when all are taken.
+    func next() -> Range<Int>? {
+        let block = claimed.wrappingAdd(1, ordering: .relaxed).oldValue
+        return block < blocks.count ? blocks.range(block) : nil
     }
 }
 
