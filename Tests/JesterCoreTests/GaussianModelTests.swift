@@ -2,7 +2,7 @@ import Testing
 
 @testable import JesterCore
 
-struct GaussianAlgebraTests {
+struct SymmetricAlgebraTests {
     /// A symmetric positive definite matrix `B Bᵀ + I` from a seeded generator.
     private func randomPositiveDefinite(size: Int, seed: UInt64) -> [Double] {
         var generator = SeededGenerator(seed: seed)
@@ -24,7 +24,7 @@ struct GaussianAlgebraTests {
     func choleskySolveSatisfiesTheSystem(size: Int) throws {
         let matrix = randomPositiveDefinite(size: size, seed: UInt64(size))
         let rhs = (0..<size).map { Double($0) - 2.5 }
-        let solution = try #require(GaussianAlgebra.solvePositiveDefinite(matrix, rhs, size: size))
+        let solution = try #require(SymmetricAlgebra.solvePositiveDefinite(matrix, rhs, size: size))
         for row in 0..<size {
             let product = (0..<size).reduce(0.0) { $0 + matrix[row * size + $1] * solution[$1] }
             #expect(abs(product - rhs[row]) < 1e-9)
@@ -32,13 +32,13 @@ struct GaussianAlgebraTests {
     }
 
     @Test func choleskyRefusesAnIndefiniteMatrix() {
-        #expect(GaussianAlgebra.cholesky([1, 2, 2, 1], size: 2) == nil)
+        #expect(SymmetricAlgebra.cholesky([1, 2, 2, 1], size: 2) == nil)
     }
 
     @Test func eigenvectorsReconstructTheMatrix() {
         let size = 12
         let matrix = randomPositiveDefinite(size: size, seed: 5)
-        let (values, vectors) = GaussianAlgebra.symmetricEigen(matrix, size: size)
+        let (values, vectors) = SymmetricAlgebra.symmetricEigen(matrix, size: size)
         for row in 0..<size {
             for column in 0..<size {
                 var rebuilt = 0.0
@@ -55,11 +55,11 @@ struct GaussianAlgebraTests {
 
     @Test func clippingLiftsOnlyTheEigenvaluesBelowTheFloor() throws {
         // Eigenvalues 3 and -1.
-        let clipped = GaussianAlgebra.clipEigenvalues([1, 2, 2, 1], size: 2, floor: 0.5)
-        let values = GaussianAlgebra.symmetricEigen(clipped, size: 2).values.sorted()
+        let clipped = SymmetricAlgebra.clipEigenvalues([1, 2, 2, 1], size: 2, floor: 0.5)
+        let values = SymmetricAlgebra.symmetricEigen(clipped, size: 2).values.sorted()
         #expect(abs(values[0] - 0.5) < 1e-9 && abs(values[1] - 3) < 1e-9)
         let definite = randomPositiveDefinite(size: 6, seed: 9)
-        let kept = GaussianAlgebra.clipEigenvalues(definite, size: 6, floor: 0.5)
+        let kept = SymmetricAlgebra.clipEigenvalues(definite, size: 6, floor: 0.5)
         for (first, second) in zip(kept, definite) { #expect(abs(first - second) < 1e-9) }
     }
 }

@@ -1,4 +1,5 @@
-/// The normal equations of a small ridge regression, solved by Cholesky decomposition.
+/// The normal equations of a small ridge regression, solved by Cholesky decomposition
+/// (``SymmetricAlgebra``).
 ///
 /// Each observation has a feature vector and a constant 1 (for the bias), so the unknowns are
 /// a vector of `dimension` weights and a bias.
@@ -39,33 +40,10 @@ struct RidgeSystem {
 
     /// The weights and the bias, or `nil` when the system is not positive definite.
     func solve() -> (weights: [Float], bias: Float)? {
-        let size = self.size
-        var lower = matrix
-        for column in 0..<size {
-            var diagonal = lower[column * size + column]
-            for inner in 0..<column { diagonal -= lower[column * size + inner] * lower[column * size + inner] }
-            guard diagonal > 1e-12, diagonal.isFinite else { return nil }
-            let root = diagonal.squareRoot()
-            lower[column * size + column] = root
-            for row in (column + 1)..<max(column + 1, size) {
-                var value = lower[row * size + column]
-                for inner in 0..<column { value -= lower[row * size + inner] * lower[column * size + inner] }
-                lower[row * size + column] = value / root
-            }
+        // Only the lower triangle is filled, which is all the factorisation reads.
+        guard let solution = SymmetricAlgebra.solvePositiveDefinite(matrix, rhs, size: size) else {
+            return nil
         }
-        // Forward substitution L y = rhs, then back substitution Lᵀ x = y.
-        var solution = rhs
-        for row in 0..<size {
-            var value = solution[row]
-            for inner in 0..<row { value -= lower[row * size + inner] * solution[inner] }
-            solution[row] = value / lower[row * size + row]
-        }
-        for row in stride(from: size - 1, through: 0, by: -1) {
-            var value = solution[row]
-            for inner in (row + 1)..<max(row + 1, size) { value -= lower[inner * size + row] * solution[inner] }
-            solution[row] = value / lower[row * size + row]
-        }
-        guard solution.allSatisfy(\.isFinite) else { return nil }
         return (solution[0..<dimension].map { Float($0) }, Float(solution[dimension]))
     }
 }

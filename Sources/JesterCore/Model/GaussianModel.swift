@@ -54,7 +54,7 @@ public struct GaussianModel: RatingModel {
         guard covariance.count == jokes * jokes, covered.count == jokes,
             rows.count == userCount * jokes,
             ridge.isFinite, ridge >= 0,
-            let lower = GaussianAlgebra.cholesky(covariance.map(Double.init), size: jokes)
+            let lower = SymmetricAlgebra.cholesky(covariance.map(Double.init), size: jokes)
         else { return nil }
         trainedJokes = jokes
         self.jokeMeans = jokeMeans
@@ -139,7 +139,7 @@ extension GaussianModel {
             system[row * size + row] += Double(ridge)
             column[row] = wideCovariance[base + joke]
         }
-        guard let weights = GaussianAlgebra.solvePositiveDefinite(system, column, size: size)
+        guard let weights = SymmetricAlgebra.solvePositiveDefinite(system, column, size: size)
         else { return [] }
         return zip(observed, weights).map { rating, weight in
             (Int(rating.joke), weight, Double(rating.value - jokeMeans[Int(rating.joke)]))
@@ -149,8 +149,7 @@ extension GaussianModel {
     /// The predictions of every trained joke for a user who rated `ratings`, computed exactly
     /// as training computes them; `nil` when the solve fails.
     public func row(for ratings: [JokeRating]) -> [Float]? {
-        let entries = ratings.filter { covers(Int($0.joke)) }
-            .map { RatingEntry(user: 0, joke: $0.joke, value: $0.value) }
+        let entries = ratings.map { RatingEntry(user: 0, joke: $0.joke, value: $0.value) }
         var row = [Float](repeating: 0, count: trainedJokes)
         var solver = RowSolver(model: self)
         let solved = row.withUnsafeMutableBufferPointer { buffer in

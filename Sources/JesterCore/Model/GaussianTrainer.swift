@@ -112,31 +112,18 @@ struct GaussianTrainer {
         }
         let users = groups
         var errors = [Double](repeating: 0, count: users.count)
-        let chunks = max(1, min(options.threads, users.count))
-        let jokes = model.trainedJokes
         errors.withUnsafeMutableBufferPointer { buffer in
             let output = SendableBuffer(buffer)
-            let queue = BlockQueue(UserBlocks(users: users.count))
-            runInParallel(chunks: chunks) { _ in
-                var solver = RowSolver(model: model)
-                var row = [Float](repeating: 0, count: max(1, jokes))
-                while let block = queue.next() {
-                    for group in block {
-                        let user = Int(validation[users[group].lowerBound].user)
-                        let first = Int(training.userStarts[user])
-                        let entries = training.entries[first..<Int(training.userStarts[user + 1])]
-                        row.withUnsafeMutableBufferPointer {
-                            _ = solver.solve(entries, into: $0.baseAddress!)
-                        }
-                        var sum = 0.0
-                        for entry in validation[users[group]] {
-                            let error = Double(
-                                min(10, max(-10, row[Int(entry.joke)])) - entry.value)
-                            sum += error * error
-                        }
-                        (output.base + group).pointee = sum
-                    }
+            forEachIndex(users.count, solving: model) { group, solver in
+                let user = Int(validation[users[group].lowerBound].user)
+                let first = Int(training.userStarts[user])
+                let row = solver.row(training.entries[first..<Int(training.userStarts[user + 1])])
+                var sum = 0.0
+                for entry in validation[users[group]] {
+                    let error = Double(min(10, max(-10, row[Int(entry.joke)])) - entry.value)
+                    sum += error * error
                 }
+                (output.base + group).pointee = sum
             }
         }
         return (errors.reduce(0, +) / Double(validation.count)).squareRoot()
@@ -173,7 +160,7 @@ struct GaussianTrainer {
                 covariance[cell] = sample * count / (count + options.shrinkage)
             }
         }
-        return GaussianAlgebra.clipEigenvalues(
+        return SymmetricAlgebra.clipEigenvalues(
             covariance, size: jokes, floor: options.eigenvalueFloor)
     }
 
@@ -185,23 +172,30 @@ struct GaussianTrainer {
         let jokes = ratings.jokes.count
         guard users > 0, jokes > 0 else { return [] }
         var rows = [Float](repeating: 0, count: users * jokes)
-        let chunks = max(1, min(options.threads, users))
         rows.withUnsafeMutableBufferPointer { buffer in
             let output = SendableBuffer(buffer)
-            let queue = BlockQueue(UserBlocks(users: users))
-            runInParallel(chunks: chunks) { _ in
-                var solver = RowSolver(model: model)
-                while let block = queue.next() {
-                    for user in block {
-                        let start = Int(ratings.userStarts[user])
-                        let end = Int(ratings.userStarts[user + 1])
-                        _ = solver.solve(
-                            ratings.entries[start..<end], into: output.base + user * jokes)
-                    }
-                }
+            forEachIndex(users, solving: model) { user, solver in
+                let start = Int(ratings.userStarts[user])
+                let end = Int(ratings.userStarts[user + 1])
+                _ = solver.solve(ratings.entries[start..<end], into: output.base + user * jokes)
             }
         }
         return rows
+    }
+
+    /// Runs `body` for every index in `0..<count` on up to `threads` threads, which claim
+    /// blocks of indexes in turn, each thread with a row solver of its own.
+    private func forEachIndex(
+        _ count: Int, solving model: GaussianModel,
+        _ body: @escaping @Sendable (Int, inout RowSolver) -> Void
+    ) {
+        let queue = BlockQueue(UserBlocks(users: count))
+        runInParallel(chunks: max(1, min(options.threads, count))) { _ in
+            var solver = RowSolver(model: model)
+            while let block = queue.next() {
+                for index in block { body(index, &solver) }
+            }
+        }
     }
 }
 
@@ -335,9 +329,21 @@ struct RowSolver {
     private var residual: [Double] = []
     private var prediction: [Double]
 
+    private var scratch: [Float]
+
     init(model: GaussianModel) {
         self.model = model
         prediction = [Double](repeating: 0, count: model.trainedJokes)
+        scratch = [Float](repeating: 0, count: max(1, model.trainedJokes))
+    }
+
+    /// The user's predictions of every trained joke, in a buffer the next call reuses.
+    mutating func row(_ entries: ArraySlice<RatingEntry>) -> [Float] {
+        var output = scratch
+        scratch = []
+        output.withUnsafeMutableBufferPointer { _ = solve(entries, into: $0.baseAddress!) }
+        scratch = output
+        return output
     }
 
     /// Writes the user's predictions of every trained joke to `output`, from ratings of
@@ -366,10 +372,10 @@ struct RowSolver {
                         system[row * size + row] += ridge
                         residual[row] = Double(first.value - means[Int(first.joke)])
                     }
-                    guard size > 0, GaussianAlgebra.factorInPlace(system, size: size) else {
+                    guard size > 0, SymmetricAlgebra.factorInPlace(system, size: size) else {
                         return
                     }
-                    GaussianAlgebra.substitute(UnsafeBufferPointer(system), residual, size: size)
+                    SymmetricAlgebra.substitute(UnsafeBufferPointer(system), residual, size: size)
                     solved = residual[0..<size].allSatisfy(\.isFinite)
                 }
             }

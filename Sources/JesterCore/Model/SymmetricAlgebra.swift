@@ -1,6 +1,7 @@
 /// Dense linear algebra on small symmetric matrices (row-major `[Double]`), as the conditional
-/// Gaussian model needs it: a hundred jokes make every matrix at most about 100 × 100.
-enum GaussianAlgebra {
+/// Gaussian model and the ridge solves of fold-in need it: a hundred jokes make every matrix
+/// at most about 100 × 100.
+enum SymmetricAlgebra {
     /// The lower Cholesky factor `L` with `L Lᵀ = matrix`, or `nil` when the matrix is not
     /// positive definite.
     static func cholesky(_ matrix: [Double], size: Int) -> [Double]? {
