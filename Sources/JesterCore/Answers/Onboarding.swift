@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Chooses the jokes a new user should rate first so the model learns their vector fastest.
 ///
 /// Jester's own "gauge set" idea, chosen from the model: a greedy I-optimal design. A new
@@ -81,13 +83,38 @@ public enum OnboardingPlanner {
 
 extension ModelSnapshot {
     /// The `count` jokes a new user should rate first, by id: suggestible jokes with ratings,
-    /// in the order of ``OnboardingPlanner``.
+    /// in the order the model plans them (see ``RatingModel/onboardingPlan(candidates:count:)``).
+    ///
+    /// A greedy plan for fewer jokes is a prefix of the plan for more, so the longest plan
+    /// asked of this snapshot is kept and shorter requests are answered from it.
     public func onboarding(count: Int) -> [Int32] {
+        if let known = onboardingCache.withLock({ $0.prefix(count) }) { return known }
+
         let candidates = (0..<min(model.jokeCount, ratings.jokes.count)).filter { joke in
-            ratings.jokeCounts[joke] >= 2 && isSuggestible(jokeID: ratings.jokes.id(at: joke))
+            ratings.jokeCounts[joke] >= 2 && suggestible[joke]
         }
-        let vectors = candidates.map(model.similarityVector(joke:))
-        return OnboardingPlanner.plan(vectors: vectors, count: count)
-            .map { ratings.jokes.id(at: candidates[$0]) }
+        let plan = model.onboardingPlan(candidates: candidates, count: count)
+            .map { ratings.jokes.id(at: $0) }
+        onboardingCache.withLock { $0.keep(plan, complete: plan.count < count) }
+        return plan
+    }
+}
+
+/// The longest onboarding plan computed for one snapshot.
+struct OnboardingCache: Sendable {
+    private var plan: [Int32] = []
+    /// Whether `plan` already holds every joke the model would ever ask.
+    private var complete = false
+
+    /// The first `count` jokes of the plan, or `nil` when it is not known that far.
+    func prefix(_ count: Int) -> [Int32]? {
+        guard count <= plan.count || complete else { return nil }
+        return Array(plan.prefix(count))
+    }
+
+    mutating func keep(_ longer: [Int32], complete isComplete: Bool) {
+        guard longer.count > plan.count || (isComplete && !complete) else { return }
+        plan = longer
+        complete = isComplete
     }
 }

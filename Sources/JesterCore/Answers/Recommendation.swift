@@ -8,8 +8,7 @@ extension ModelSnapshot {
     /// Whether a joke may be suggested at all: it has a text (when the catalog has texts)
     /// and is not retired.
     public func isSuggestible(jokeID: Int32) -> Bool {
-        guard !retired.contains(jokeID) else { return false }
-        return catalog.count == 0 || catalog.text(of: jokeID) != nil
+        ratings.jokes.index(of: jokeID).map { suggestible[$0] } ?? false
     }
 
     /// The `count` suggestible jokes the user has not rated with the highest predicted rating,
@@ -17,16 +16,14 @@ extension ModelSnapshot {
     ///
     /// A user the model has not seen gets the jokes with the highest shrunk mean.
     public func recommend(userID: Int32, count: Int) -> (items: [Recommendation], source: String) {
-        let user = ratings.users.index(of: userID).flatMap { $0 < model.userCount ? $0 : nil }
+        let user = modelUser(userID)
         var items: [Recommendation] = []
-        for joke in 0..<ratings.jokes.count {
-            let id = ratings.jokes.id(at: joke)
-            guard isSuggestible(jokeID: id) else { continue }
+        for joke in 0..<ratings.jokes.count where suggestible[joke] {
             if let user {
                 guard ratings.rating(user: user, joke: joke) == nil else { continue }
             }
-            guard let prediction = predict(userID: userID, jokeID: id) else { continue }
-            items.append(Recommendation(joke: id, rating: prediction.rating))
+            let rating = predict(user: user, joke: joke).rating
+            items.append(Recommendation(joke: ratings.jokes.id(at: joke), rating: rating))
         }
         items.sort { $0.rating != $1.rating ? $0.rating > $1.rating : $0.joke < $1.joke }
         let source = user == nil ? "fallback:joke-mean" : "model"

@@ -29,6 +29,10 @@ public struct BlendModel: RatingModel {
 
     public func similarityVector(joke: Int) -> [Float] { members[0].similarityVector(joke: joke) }
 
+    public func onboardingPlan(candidates: [Int], count: Int) -> [Int] {
+        members[0].onboardingPlan(candidates: candidates, count: count)
+    }
+
     /// Fits weights and intercept by least squares to member predictions on some ratings.
     ///
     /// The fit is over the same predictions the members serve, clamped, so the solution that

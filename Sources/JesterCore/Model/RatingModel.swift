@@ -39,6 +39,18 @@ public protocol RatingModel: RatingPredictor {
 
     /// The vector that "similar jokes" compares by cosine.
     func similarityVector(joke: Int) -> [Float]
+
+    /// The jokes, chosen from `candidates` (joke indexes), a new user should rate first, in
+    /// the order to ask them. The default treats the similarity vectors as the features of
+    /// a linear model of the new user (see ``OnboardingPlanner``).
+    func onboardingPlan(candidates: [Int], count: Int) -> [Int]
+}
+
+extension RatingModel {
+    public func onboardingPlan(candidates: [Int], count: Int) -> [Int] {
+        let vectors = candidates.map(similarityVector(joke:))
+        return OnboardingPlanner.plan(vectors: vectors, count: count).map { candidates[$0] }
+    }
 }
 
 extension RatingModel {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How a model came to be, for `status`.
 public struct TrainingInfo: Sendable, Equatable {
     public var kind: ModelKind
@@ -99,6 +101,10 @@ public final class ModelSnapshot: Sendable {
     public let jokeMeans: ShrunkJokeMeans
     /// Jokes never to recommend or ask a new user to rate.
     public let retired: JokeIDSet
+    /// The onboarding plan, computed on first use.
+    let onboardingCache = Mutex(OnboardingCache())
+    /// Per joke index: whether it may be suggested (see ``isSuggestible(jokeID:)``).
+    let suggestible: [Bool]
 
     /// A snapshot of a live learner's state.
     public init(version: Int, learner: LiveLearner, catalog: JokeCatalog, training: TrainingInfo,
@@ -120,6 +126,9 @@ public final class ModelSnapshot: Sendable {
             ratings.jokeCounts[index] > 0 && (!hasText || catalog.text(of: ratings.jokes.id(at: index)) != nil)
         }
         self.similarity = SimilarityIndex(model: model, candidates: candidates)
+        self.suggestible = ratings.jokes.ids.map { id in
+            !retired.contains(id) && (!hasText || catalog.text(of: id) != nil)
+        }
     }
 
     /// A snapshot of a freshly trained model.
@@ -144,8 +153,18 @@ public final class ModelSnapshot: Sendable {
     /// Predicts a rating by original ids; `nil` when the joke is unknown.
     public func predict(userID: Int32, jokeID: Int32) -> Prediction? {
         guard let joke = ratings.jokes.index(of: jokeID) else { return nil }
+        return predict(user: modelUser(userID), joke: joke)
+    }
+
+    /// The user's index when the model has a row for them.
+    func modelUser(_ userID: Int32) -> Int? {
+        ratings.users.index(of: userID).flatMap { $0 < model.userCount ? $0 : nil }
+    }
+
+    /// Predicts by indexes: `user` is `nil` for a user the model has not seen.
+    func predict(user: Int?, joke: Int) -> Prediction {
         let jokeRated = ratings.jokeCounts[joke] > 0
-        guard let user = ratings.users.index(of: userID), user < model.userCount else {
+        guard let user else {
             let source = jokeRated ? "fallback:joke-mean" : "fallback:global-mean"
             return Prediction(rating: jokeMeans.means[joke], source: source)
         }
