@@ -10,7 +10,7 @@ struct DaemonOptions {
                        [--seed N] [--ridge X] [--factors K] [--epochs N] [--learning-rate X]
                        [--regularization X] [--retrain-fraction X] [--retrain-interval SECONDS]
                        [--save-interval SECONDS] [--max-connections N] [--idle-timeout SECONDS]
-                       [--log-level LEVEL] [--admin-group NAME] [--config PATH]
+                       [--busy-poll MICROSECONDS] [--log-level LEVEL] [--admin-group NAME] [--config PATH]
                jesterd evaluate [OPTIONS]
                jesterd --help | --version
         """
@@ -43,6 +43,9 @@ struct DaemonOptions {
           --save-interval SECONDS save the state at most this often (default 60)
           --max-connections N     open connections at once (default 256)
           --idle-timeout SECONDS  close connections silent this long (default 60)
+          --busy-poll MICROSECONDS
+                                  after a reply, watch for the client's next request this
+                                  long before sleeping; 0 never (default 50)
           --log-level LEVEL       trace, debug, info, notice, warning, error or critical
                                   (default info)
           --admin-group NAME      members of group NAME may use the admin verbs (rate,
@@ -70,7 +73,7 @@ struct DaemonOptions {
     static let settingNames = [
         "data-dir", "socket", "state-dir", "model", "seed", "ridge", "factors", "epochs", "learning-rate",
         "regularization", "retrain-fraction", "retrain-interval", "save-interval",
-        "max-connections", "idle-timeout", "log-level", "admin-group",
+        "max-connections", "idle-timeout", "busy-poll", "log-level", "admin-group",
     ]
 
     enum Action {
@@ -210,6 +213,8 @@ struct DaemonOptions {
             limits.maxConnections = Int(try Self.number(text, in: 1...65_536))
         case "idle-timeout":
             limits.idleTimeout = try Self.number(text, in: 0.001...86_400, integer: false)
+        case "busy-poll":
+            limits.busyPollMicroseconds = Int(try Self.number(text, in: 0...10_000))
         case "log-level":
             guard let level = LogLevel(name: text) else {
                 let names = LogLevel.allCases.map(\.name).joined(separator: ", ")

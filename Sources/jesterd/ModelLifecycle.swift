@@ -111,6 +111,9 @@ struct ModelLifecycle: Sendable {
             names.append("max-connections")
         }
         if next.limits.idleTimeout != current.limits.idleTimeout { names.append("idle-timeout") }
+        if next.limits.busyPollMicroseconds != current.limits.busyPollMicroseconds {
+            names.append("busy-poll")
+        }
         if next.logLevel != current.logLevel { names.append("log-level") }
         if next.adminGroup != current.adminGroup { names.append("admin-group") }
         guard !names.isEmpty else { return }

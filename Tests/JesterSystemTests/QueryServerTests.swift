@@ -153,6 +153,37 @@ struct QueryServerTests {
         #expect(try fourth.reply()[0].payload == "pong")
     }
 
+    /// Back-to-back requests on several connections, answered while at most the allowed
+    /// number of threads busy-poll; once the clients pause, no thread keeps spinning.
+    @Test(arguments: [0, 5_000])
+    func busyPollingIsBoundedBySlotsAndTime(microseconds: Int) throws {
+        var limits = ServerLimits()
+        limits.busyPollMicroseconds = microseconds
+        let fixture = try ServerFixture(limits: limits)
+        let connections = try (0..<4).map { _ in try fixture.connect() }
+
+        var mostSpinning = 0
+        for round in 0..<150 {
+            for (index, connection) in connections.enumerated() {
+                connection.send("predict \(round) \(index + 1)\n")
+            }
+            for (index, connection) in connections.enumerated() {
+                let reply = try connection.reply()
+                #expect(reply[0].code == 200)
+                #expect(reply[0].fields["user"] == "\(round)")
+                #expect(reply[0].fields["joke"] == "\(index + 1)")
+            }
+            mostSpinning = max(mostSpinning, fixture.server.spinningConnections)
+        }
+        #expect(mostSpinning <= fixture.server.maxSpinners)
+        #expect((mostSpinning > 0) == (microseconds > 0))
+
+        usleep(UInt32(microseconds) + 100_000)
+        #expect(fixture.server.spinningConnections == 0)
+        connections[0].send("ping\n")
+        #expect(try connections[0].reply()[0].payload == "pong")
+    }
+
     @Test func answersBinaryGarbageWithBadRequestAndStaysOpen() throws {
         let fixture = try ServerFixture()
         let connection = try fixture.connect()

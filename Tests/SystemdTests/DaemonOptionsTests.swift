@@ -40,6 +40,7 @@ struct DaemonOptionsTests {
             save-interval = 7.5
             max-connections = 9
             idle-timeout = 2.5
+            busy-poll = 0
             log-level = debug
             admin-group = wheel
             """)
@@ -55,12 +56,13 @@ struct DaemonOptionsTests {
         #expect(options.model.factor.regularization == 0.1)
         #expect(options.limits.maxConnections == 9)
         #expect(options.limits.idleTimeout == 2.5)
+        #expect(options.limits.busyPollMicroseconds == 0)
         #expect(options.logLevel == .debug)
         #expect(options.adminGroup == "wheel")
         #expect(options.live.retrainFraction == 0.25)
         #expect(options.live.retrainInterval == 90)
         #expect(options.live.saveInterval == 7.5)
-        #expect(DaemonOptions.settingNames.count == 17)
+        #expect(DaemonOptions.settingNames.count == 18)
     }
 
     @Test func theCommandLineWins() throws {
@@ -85,6 +87,7 @@ struct DaemonOptionsTests {
         ("regularization = 101", "j.conf:1: regularization must be a number from 0 to 100, not 101"),
         ("max-connections = 0", "j.conf:1: max-connections must be an integer from 1 to 65536, not 0"),
         ("idle-timeout = inf", "j.conf:1: idle-timeout must be a number from 0.001 to 86400, not inf"),
+        ("busy-poll = 20000", "j.conf:1: busy-poll must be an integer from 0 to 10000, not 20000"),
         ("log-level = loud",
          "j.conf:1: log-level must be one of trace, debug, info, notice, warning, error, critical, not loud"),
     ])
@@ -122,6 +125,7 @@ struct DaemonOptionsTests {
         #expect(options.model.gaussian == defaults.model.gaussian)
         #expect(options.limits.maxConnections == defaults.limits.maxConnections)
         #expect(options.limits.idleTimeout == defaults.limits.idleTimeout)
+        #expect(options.limits.busyPollMicroseconds == defaults.limits.busyPollMicroseconds)
         #expect(options.logLevel == defaults.logLevel)
         #expect(shipped.contains("#admin-group = "))
     }
