@@ -30,7 +30,8 @@ struct QueryMeasurement {
 struct QueryResults {
     /// What was wrong with the first bad reply of each content check that failed.
     let contentProblems: [String]
-    /// Sequential, pipelined, concurrent and `similar`, in that order.
+    /// Sequential, pipelined, concurrent, `similar`, `recommend`, `explain` and `onboard`, in
+    /// that order.
     let measurements: [QueryMeasurement]
 }
 
@@ -49,6 +50,10 @@ struct QueryBench {
     let predictions: RequestPool
     /// `similar J 3` requests for rated jokes.
     let similarities: RequestPool
+    /// `recommend U 10`, `explain U J` and `onboard 10` requests.
+    let recommendations: RequestPool
+    let explanations: RequestPool
+    let onboarding = RequestPool.onboarding()
 
     /// Prepares request pools drawn from the users and jokes of the served ratings.
     init(plan: BenchPlan, socketPath: String, ratings: RatingSet) {
@@ -56,9 +61,11 @@ struct QueryBench {
         self.socketPath = socketPath
         predictions = RequestPool.predictions(ratings, count: 8192, seed: 11)
         similarities = RequestPool.similarities(ratings, count: 2048, seed: 13)
+        recommendations = RequestPool.recommendations(ratings, count: 2048, seed: 17)
+        explanations = RequestPool.explanations(ratings, count: 2048, seed: 19)
     }
 
-    /// Checks reply content once, then runs the four measurements.
+    /// Checks reply content once, then runs the measurements.
     ///
     /// - Returns: The results, or `nil` when no connection could be made.
     func run() -> QueryResults? {
@@ -73,6 +80,9 @@ struct QueryBench {
             measurePipelined(),
             measureConcurrent(),
             measureSequential(similarities, name: "similar J 3 sequential, 1 conn"),
+            measureSequential(recommendations, name: "recommend U 10 sequential, 1 conn"),
+            measureSequential(explanations, name: "explain U J sequential, 1 conn"),
+            measureSequential(onboarding, name: "onboard 10 sequential, 1 conn"),
         ]
         return QueryResults(
             contentProblems: [predictProblem, similarProblem].compactMap { $0 },
@@ -239,12 +249,17 @@ struct QueryBench {
     /// Adds the query figures to the summary.
     static func record(_ results: QueryResults, into summary: inout BenchSummary) {
         let measurements = results.measurements
-        let goals: [TargetCheck.Goal] = [.atLeast(60_000), .atLeast(800_000), .none, .none]
+        let goals: [TargetCheck.Goal] = [
+            .atLeast(60_000), .atLeast(800_000), .none, .none, .none, .none, .none,
+        ]
         let names = [
             "predict sequential, 1 conn",
             "predict pipelined x\(batchSize), 1 conn",
             "predict, \(concurrentConnections) conns",
             "similar J 3 sequential, 1 conn",
+            "recommend U 10 sequential, 1 conn",
+            "explain U J sequential, 1 conn",
+            "onboard 10 sequential, 1 conn",
         ]
         for (index, entry) in measurements.enumerated() where index < names.count {
             summary.record(TargetCheck(

@@ -8,8 +8,8 @@ import JesterSystem
 struct ReplyScanner {
     /// The three digits every line of a good reply starts with, such as `200`.
     let expectedCode: SIMD4<UInt8>
-    /// Lines a good reply has, its last line included.
-    let expectedLines: Int
+    /// Lines a good reply has, its last line included; `nil` when the count varies.
+    let expectedLines: Int?
     /// Replies completed so far.
     private(set) var completeReplies = 0
     /// Completed replies with a wrong code or the wrong number of lines.
@@ -20,8 +20,9 @@ struct ReplyScanner {
     private var linesInReply = 0
     private var replyIsBad = false
 
-    /// A scanner expecting replies of `lines` lines, each starting with `code`.
-    init(code: String, lines: Int) {
+    /// A scanner expecting replies of `lines` lines (any number when `nil`), each starting
+    /// with `code`.
+    init(code: String, lines: Int?) {
         let digits = Array(code.utf8)
         precondition(digits.count == 3, "a reply code has three digits")
         expectedCode = SIMD4(digits[0], digits[1], digits[2], 0)
@@ -64,7 +65,7 @@ struct ReplyScanner {
         headerLength = 0
         guard !continues else { return }
 
-        if linesInReply != expectedLines { replyIsBad = true }
+        if let expectedLines, linesInReply != expectedLines { replyIsBad = true }
         completeReplies += 1
         if replyIsBad { badReplies += 1 }
         linesInReply = 0
@@ -167,7 +168,7 @@ final class BenchConnection {
 
     /// Reads until `replies` complete replies arrived and returns their bytes, for checks of
     /// content; see ``receive(untilReplies:scanner:)``.
-    func receiveBytes(replies: Int, code: String, lines: Int) -> [UInt8]? {
+    func receiveBytes(replies: Int, code: String, lines: Int?) -> [UInt8]? {
         var scanner = ReplyScanner(code: code, lines: lines)
         var collected: [UInt8] = []
         var limit = TimeLimit()

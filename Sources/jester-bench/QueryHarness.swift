@@ -70,7 +70,7 @@ enum ReplyContentCheck {
         for (index, reply) in replies.enumerated() {
             let ids = pool.ids[index % pool.ids.count]
             let problem = ids.user.map { predictionProblem(reply, user: $0, joke: ids.joke) }
-                ?? similarProblem(reply, joke: ids.joke, lines: pool.replyLines)
+                ?? similarProblem(reply, joke: ids.joke, lines: pool.replyLines ?? reply.count)
             if let problem { return "reply \(index + 1): \(problem)" }
         }
         return nil

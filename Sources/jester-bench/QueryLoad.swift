@@ -4,8 +4,8 @@ import JesterCore
 struct RequestPool: Sendable {
     /// The code every line of a reply starts with, such as `200`.
     let replyCode: String
-    /// Lines per reply, the last included.
-    let replyLines: Int
+    /// Lines per reply, the last included; `nil` when it varies from request to request.
+    let replyLines: Int?
     /// Each request with its line feed.
     let requests: [[UInt8]]
     /// The ids of each request: the user (or `nil` for `similar`) and the joke.
@@ -53,6 +53,29 @@ struct RequestPool: Sendable {
         var bytes: [UInt8] = []
         for offset in 0..<size { bytes += requests[(first + offset) % requests.count] }
         return bytes
+    }
+
+    /// `recommend U 10` for users drawn at random from the served ratings.
+    static func recommendations(_ ratings: RatingSet, count: Int, seed: UInt64) -> RequestPool {
+        var generator = SeededGenerator(seed: seed)
+        let users = ratings.users.ids
+        let requests = (0..<count).map { _ in
+            Array("recommend \(users[generator.nextIndex(below: users.count)]) 10\n".utf8)
+        }
+        return RequestPool(replyCode: "201", replyLines: nil, requests: requests, ids: [])
+    }
+
+    /// `explain U J` for users and rated jokes drawn at random from the served ratings.
+    static func explanations(_ ratings: RatingSet, count: Int, seed: UInt64) -> RequestPool {
+        let predictions = predictions(ratings, count: count, seed: seed)
+        let requests = predictions.ids.map { Array("explain \($0.user ?? 0) \($0.joke)\n".utf8) }
+        return RequestPool(replyCode: "200", replyLines: nil, requests: requests, ids: [])
+    }
+
+    /// `onboard 10`, the same request every time.
+    static func onboarding() -> RequestPool {
+        RequestPool(replyCode: "201", replyLines: nil, requests: [Array("onboard 10\n".utf8)],
+                    ids: [])
     }
 
     /// A scanner for this pool's replies.

@@ -97,18 +97,36 @@ public enum ReplyText {
     }
 
     /// `"..."` with `\"`, `\\`, `\n`, `\r` and `\t` escaped, other control bytes dropped.
+    /// Writes `text` in double quotes, escaping quote, backslash and line ends and dropping
+    /// other control bytes. Runs of plain bytes are copied whole: joke texts are long.
     private static func writeQuoted(_ text: String, to output: inout [UInt8]) {
+        var text = text
         output.append(0x22)
-        for byte in text.utf8 {
-            switch byte {
-            case 0x22: output.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: output.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: output.append(contentsOf: [0x5C, 0x72])
-            case 0x09: output.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20, 0x7F: break
-            default: output.append(byte)
+        text.withUTF8 { bytes in
+            var plainStart = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                if byte >= 0x20 && byte != 0x22 && byte != 0x5C && byte != 0x7F { continue }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<index]))
+                plainStart = index + 1
+                switch byte {
+                case 0x22, 0x5C:
+                    output.append(0x5C)
+                    output.append(byte)
+                case 0x0A:
+                    output.append(0x5C)
+                    output.append(0x6E)
+                case 0x0D:
+                    output.append(0x5C)
+                    output.append(0x72)
+                case 0x09:
+                    output.append(0x5C)
+                    output.append(0x74)
+                default:
+                    break
+                }
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart...]))
         }
         output.append(0x22)
     }
