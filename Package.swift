@@ -24,6 +24,8 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // glibc's mallopt(3), to keep memory from creeping across retrains.
+        .systemLibrary(name: "CMalloc"),
         // Data, models, training and the query protocol. No I/O policy, no clock.
         .target(
             name: "JesterCore",
@@ -32,7 +34,7 @@ let package = Package(
         // Every syscall: files, Unix sockets, threads, signals, logging, libsystemd.
         .target(
             name: "JesterSystem",
-            dependencies: ["JesterCore", "CSystemd"],
+            dependencies: ["JesterCore", "CSystemd", "CMalloc"],
             swiftSettings: strictSettings
         ),
         // Generated data and helpers shared by the tests and the benchmark.

@@ -43,6 +43,8 @@ enum LiveBench {
         }
         printLine("jesterd trained on 1.76 M generated ratings and answered after \(Format.number(firstReady)) s")
 
+        measureMemoryAcrossRetrains(daemon, retrains: plan.queryRounds >= 3 ? 3 : 1,
+                                    summary: &summary)
         let trials = plan.queryRounds >= 3 ? 200 : 40
         measureAppends(daemon, trials: trials, summary: &summary)
         measureQueriesDuringRetrain(daemon, summary: &summary)
@@ -160,6 +162,37 @@ enum LiveBench {
                                    unit: "ms", goal: .atMost(2), decimals: 3))
         summary.record(TargetCheck(name: "full retrain of 1.76 M ratings", value: retrainSeconds.load(),
                                    unit: "s", goal: .none, decimals: 2))
+    }
+
+    /// Resident memory once the first model is served, and at rest after full retrains on
+    /// the same data, before any rating is appended.
+    private static func measureMemoryAcrossRetrains(
+        _ daemon: Daemon, retrains: Int, summary: inout BenchSummary
+    ) {
+        guard let admin = try? ProtocolClient(path: daemon.socket, timeout: 600),
+              let before = MemoryStatus.of(process: daemon.pid)
+        else { return }
+        for _ in 0..<retrains {
+            guard (try? admin.send(["retrain"])) != nil, (try? admin.receive()) != nil else { return }
+        }
+        // At rest: the replaced models are gone once their last reader lets go.
+        usleep(1_000_000)
+        guard let after = MemoryStatus.of(process: daemon.pid) else { return }
+
+        printSection("live: jesterd's memory across full retrains")
+        var table = TextTable(["when", "VmRSS MB", "VmHWM MB"])
+        let megabytes = { (kilobytes: Int) in Format.number(Double(kilobytes) / 1024, decimals: 1) }
+        table.add(["first model served", megabytes(before.residentKilobytes),
+                   megabytes(before.peakKilobytes)])
+        table.add(["after \(retrains) retrains", megabytes(after.residentKilobytes),
+                   megabytes(after.peakKilobytes)])
+        table.print()
+        summary.record(TargetCheck(name: "VmRSS of jesterd after \(retrains) retrains",
+                                   value: Double(after.residentKilobytes) / 1024, unit: "MB",
+                                   goal: .none, decimals: 1))
+        summary.record(TargetCheck(name: "VmHWM of jesterd up to then",
+                                   value: Double(after.peakKilobytes) / 1024, unit: "MB",
+                                   goal: .none, decimals: 1))
     }
 
     private static func measureRestart(_ daemon: inout Daemon, summary: inout BenchSummary) {

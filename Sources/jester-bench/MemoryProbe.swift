@@ -24,6 +24,8 @@ enum MemoryProbe {
     ///
     /// - Returns: The exit status: 0, or 66 when the directory cannot be loaded.
     static func run(directory: String, training: ProbeTraining) -> Int32 {
+        // As jesterd does at start.
+        MemoryTuning.applyForLargeBuffers()
         guard let start = MemoryStatus.current() else { return 71 }
         printLine(ProbeStage(name: "start", memory: start, seconds: 0).reportLine)
 

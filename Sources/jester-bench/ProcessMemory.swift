@@ -9,8 +9,13 @@ struct MemoryStatus: Sendable {
     let peakKilobytes: Int
 
     /// Reads the current figures; `nil` when `/proc/self/status` is unreadable or lacks them.
-    static func current() -> MemoryStatus? {
-        guard let bytes = try? Files.read("/proc/self/status") else { return nil }
+    static func current() -> MemoryStatus? { of("/proc/self/status") }
+
+    /// The figures of another process.
+    static func of(process: pid_t) -> MemoryStatus? { of("/proc/\(process)/status") }
+
+    private static func of(_ path: String) -> MemoryStatus? {
+        guard let bytes = try? Files.read(path) else { return nil }
         var resident: Int?
         var peak: Int?
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {

@@ -19,6 +19,7 @@ enum JesterDaemon {
         // First, before anything can raise them: signals become events, SIGPIPE is ignored.
         let signals = SignalEvents([SIGTERM, SIGINT, SIGHUP])
         signal(SIGPIPE, SIG_IGN)
+        MemoryTuning.applyForLargeBuffers()
 
         let commandLine = Array(CommandLine.arguments.dropFirst())
         if commandLine.first == "evaluate" {
