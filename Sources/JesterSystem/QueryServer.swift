@@ -40,8 +40,12 @@ public final class QueryServer: Sendable {
     private let state = Mutex(State())
     /// Connection threads busy-polling right now.
     private let spinners = Atomic<Int>(0)
-    /// How many connection threads may busy-poll at once: one fewer than the cores, or one.
-    public let maxSpinners = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)) - 1)
+    /// How many connection threads may busy-poll at once: one fewer than the cores this
+    /// process may run on, so none on one core, where a spinning thread would only keep its
+    /// client from running.
+    public let maxSpinners = max(0, usableProcessorCount() - 1)
+    /// Set by ``stop(timeout:)`` before it wakes the pollers, for the threads that spin.
+    private let stopRequested = Atomic<Bool>(false)
 
     private struct State {
         var openConnections = 0
@@ -105,6 +109,7 @@ public final class QueryServer: Sendable {
             return state.stopping
         }
         guard !alreadyStopping else { return }
+        stopRequested.store(true, ordering: .releasing)
         // The wake pipe is never read, so once written it stays readable for every poller.
         var byte: UInt8 = 1
         _ = write(wakeDescriptors.write, &byte, 1)
@@ -201,7 +206,7 @@ public final class QueryServer: Sendable {
                 sendAll(client, output)
                 return
             }
-            answeredBefore = true
+            answeredBefore = false
 
             let count = buffer.withUnsafeMutableBytes { read(client, $0.baseAddress, $0.count) }
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
@@ -215,6 +220,7 @@ public final class QueryServer: Sendable {
             do {
                 try buffer.withUnsafeBufferPointer { (bytes) throws(LineFramer.Stop) in
                     try framer.feed(UnsafeBufferPointer(rebasing: bytes[..<count])) { line in
+                        answeredBefore = true
                         if session.answerPredictFast(line, snapshot: snapshot, into: &output) {
                             if output.count >= limits.flushThreshold {
                                 flushFailed = !sendAll(client, output)
@@ -271,11 +277,17 @@ public final class QueryServer: Sendable {
     /// client that sends its next request at once then skips the wake-up from poll(2), which
     /// on an idle virtual machine costs tens of microseconds. At most one thread fewer than
     /// there are cores spins at a time, so spinning never takes every core from the others.
+    /// The time spent spinning counts towards the idle timeout.
     private func awaitRequest(_ client: Int32, spin: Bool, timeout: Int32) -> Wait {
+        var timeout = timeout
         if spin, limits.busyPollMicroseconds > 0, claimSpinnerSlot() {
+            let started = monotonicMicroseconds()
             let arrived = spinUntilReadable(client)
             spinners.subtract(1, ordering: .relaxed)
+            if stopRequested.load(ordering: .acquiring) { return .stopping }
             if arrived { return .readable }
+            let spun = Int32((monotonicMicroseconds() - started) / 1000)
+            timeout = max(0, timeout - spun)
         }
         while true {
             var descriptors = [
@@ -311,7 +323,9 @@ public final class QueryServer: Sendable {
         repeat {
             if recv(client, &probe, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0 { return true }
             if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR { return true }
-        } while monotonicMicroseconds() < deadline
+            // Lets any other thread that is ready run on this core first.
+            sched_yield()
+        } while monotonicMicroseconds() < deadline && !stopRequested.load(ordering: .relaxed)
         return false
     }
 
@@ -339,4 +353,25 @@ public final class QueryServer: Sendable {
         )
         _ = setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
+}
+
+/// The processors this process may run on: its affinity mask (`Cpus_allowed` in
+/// /proc/self/status, which cpusets and systemd's CPUAffinity= narrow), or the processors
+/// online when the mask cannot be read.
+public func usableProcessorCount() -> Int {
+    let online = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    guard let status = try? Files.read("/proc/self/status") else { return online }
+    return usableProcessorCount(status: String(decoding: status, as: UTF8.self), online: online)
+}
+
+/// The processors allowed by the `Cpus_allowed` hex mask of a /proc status text, at most
+/// `online`; `online` when the text has no such mask.
+public func usableProcessorCount(status: String, online: Int) -> Int {
+    for line in status.split(separator: "\n") where line.hasPrefix("Cpus_allowed:") {
+        let bits = line.dropFirst("Cpus_allowed:".count).reduce(0) { count, character in
+            count + (character.hexDigitValue?.nonzeroBitCount ?? 0)
+        }
+        return bits > 0 ? min(bits, online) : online
+    }
+    return online
 }

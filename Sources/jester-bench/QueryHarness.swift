@@ -55,6 +55,7 @@ enum ReplyContentCheck {
     ///
     /// - Returns: What was wrong with the first bad reply, or `nil` when all are right.
     static func verify(_ connection: BenchConnection, pool: RequestPool, count: Int) -> String? {
+        precondition(!pool.ids.isEmpty, "content checks need the ids behind each request")
         guard connection.send(pool.batch(startingAt: 0, size: count)),
               let bytes = connection.receiveBytes(
                   replies: count,

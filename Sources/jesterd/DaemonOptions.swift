@@ -10,7 +10,8 @@ struct DaemonOptions {
                        [--seed N] [--ridge X] [--factors K] [--epochs N] [--learning-rate X]
                        [--regularization X] [--retrain-fraction X] [--retrain-interval SECONDS]
                        [--save-interval SECONDS] [--max-connections N] [--idle-timeout SECONDS]
-                       [--busy-poll MICROSECONDS] [--log-level LEVEL] [--admin-group NAME] [--config PATH]
+                       [--busy-poll MICROSECONDS] [--log-level LEVEL] [--admin-group NAME]
+                       [--config PATH]
                jesterd evaluate [OPTIONS]
                jesterd --help | --version
         """

@@ -70,6 +70,23 @@ struct OnboardingPlanTests {
         #expect(shortFirst.onboarding(count: 0).isEmpty)
     }
 
+    /// The snapshot asks its model for the plan through `any RatingModel`: a Gaussian's own
+    /// design, and a blend's first member's.
+    @Test func theSnapshotPlansWithItsModelsOwnDesign() throws {
+        let snapshot = OnboardingCacheProbe.snapshot()
+        let gaussian = try #require(snapshot.model as? GaussianModel)
+        let candidates = Array(0..<OnboardingCacheProbe.jokes)
+        let plan = gaussian.onboardingPlan(candidates: candidates, count: 5)
+        #expect(snapshot.onboarding(count: 5) == plan.map { snapshot.ratings.jokes.id(at: $0) })
+
+        let vectors = candidates.map(gaussian.similarityVector(joke:))
+        #expect(OnboardingPlanner.plan(vectors: vectors, count: 5) != plan)
+
+        let blend = BlendModel(members: [gaussian], weights: [1], intercept: 0)
+        #expect(blend.onboardingPlan(candidates: candidates, count: 5) == plan)
+        #expect(snapshot.onboarding(count: -1).isEmpty)
+    }
+
     @Test func aPlanAsksEveryCandidateAtMostOnceAndStopsWhenTheyRunOut() {
         let snapshot = OnboardingCacheProbe.snapshot()
         let all = snapshot.onboarding(count: 1000)

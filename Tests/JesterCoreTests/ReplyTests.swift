@@ -58,6 +58,18 @@ struct ReplyTests {
         #expect(!rendered.utf8.contains(0x0D))
     }
 
+    @Test(arguments: [
+        ("", #""""#),
+        ("\"", #""\"""#),
+        ("\u{01}", #""""#),
+        ("\nx\\", #""\nx\\""#),
+        ("plain words \u{E9}", "\"plain words \u{E9}\""),
+        ("a\u{7F}\u{7F}b\t", #""ab\t""#),
+    ])
+    func quotesTextAtItsEdgesAndInRuns(text: String, quoted: String) {
+        #expect(Reply(.ok, [("text", .text(text))]).rendered(.text) == "200 text=" + quoted + "\n")
+    }
+
     @Test func dropsOtherControlBytesFromText() {
         let reply = Reply(.ok, [("text", .text("a\u{01}b\u{7F}c\u{1B}"))])
 

@@ -1,6 +1,7 @@
 import Glibc
 import JesterCore
 import JesterSystem
+import Synchronization
 import Testing
 
 /// QueryServer in process, with a small published model, over a real Unix socket.
@@ -176,12 +177,53 @@ struct QueryServerTests {
             mostSpinning = max(mostSpinning, fixture.server.spinningConnections)
         }
         #expect(mostSpinning <= fixture.server.maxSpinners)
-        #expect((mostSpinning > 0) == (microseconds > 0))
+        #expect((mostSpinning > 0) == (microseconds > 0 && fixture.server.maxSpinners > 0))
 
         usleep(UInt32(microseconds) + 100_000)
         #expect(fixture.server.spinningConnections == 0)
         connections[0].send("ping\n")
         #expect(try connections[0].reply()[0].payload == "pong")
+    }
+
+    /// A client that never pauses keeps a thread spinning; stop must still end it promptly.
+    @Test func stopEndsAConnectionWhoseClientNeverPauses() throws {
+        var limits = ServerLimits()
+        limits.busyPollMicroseconds = 10_000
+        let fixture = try ServerFixture(limits: limits)
+        let path = fixture.socketPath
+        let running = Atomic(true)
+        let answered = Atomic(0)
+        let finished = Atomic(false)
+        try startThread {
+            defer { finished.store(true, ordering: .releasing) }
+            guard let connection = try? TestConnection(path: path) else { return }
+            while running.load(ordering: .relaxed) {
+                guard connection.send("ping\n"), (try? connection.reply(timeout: 2)) != nil
+                else { return }
+                answered.add(1, ordering: .relaxed)
+            }
+        }
+        let waitLimit = monotonicSeconds() + 10
+        while answered.load(ordering: .relaxed) < 200, monotonicSeconds() < waitLimit {
+            usleep(1_000)
+        }
+        #expect(answered.load(ordering: .relaxed) >= 200)
+
+        let started = monotonicSeconds()
+        fixture.server.stop(timeout: 5)
+        let stopSeconds = monotonicSeconds() - started
+        running.store(false, ordering: .relaxed)
+        while !finished.load(ordering: .acquiring) { usleep(1_000) }
+        #expect(stopSeconds < 1)
+        #expect(fixture.server.openConnections == 0)
+    }
+
+    @Test func processorCountFollowsTheAffinityMask() {
+        let status = "Name:\tjesterd\nCpus_allowed:\t00000000,00000005\nCpus_allowed_list:\t0,2\n"
+        #expect(usableProcessorCount(status: status, online: 8) == 2)
+        #expect(usableProcessorCount(status: "Cpus_allowed:\tff\n", online: 4) == 4)
+        #expect(usableProcessorCount(status: "Name:\tx\n", online: 3) == 3)
+        #expect((1...max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))).contains(usableProcessorCount()))
     }
 
     @Test func answersBinaryGarbageWithBadRequestAndStaysOpen() throws {

@@ -88,6 +88,7 @@ extension ModelSnapshot {
     /// A greedy plan for fewer jokes is a prefix of the plan for more, so the longest plan
     /// asked of this snapshot is kept and shorter requests are answered from it.
     public func onboarding(count: Int) -> [Int32] {
+        guard count > 0 else { return [] }
         if let known = onboardingCache.withLock({ $0.prefix(count) }) { return known }
 
         let candidates = (0..<min(model.jokeCount, ratings.jokes.count)).filter { joke in

@@ -5,8 +5,8 @@ public struct Recommendation: Sendable, Equatable {
 }
 
 extension ModelSnapshot {
-    /// Whether a joke may be suggested at all: it has a text (when the catalog has texts)
-    /// and is not retired.
+    /// Whether a joke may be suggested at all: the ratings know it, it has a text (when the
+    /// catalog has texts) and it is not retired.
     public func isSuggestible(jokeID: Int32) -> Bool {
         ratings.jokes.index(of: jokeID).map { suggestible[$0] } ?? false
     }

@@ -57,11 +57,12 @@ public struct SimilarityIndex: Sendable {
 
         // The best `count` so far, kept sorted; most candidates fail the test against the last.
         var best: [(joke: Int, score: Float)] = []
-        best.reserveCapacity(count + 1)
+        best.reserveCapacity(min(count, candidate.count) + 1)
         unitVectors.withUnsafeBufferPointer { vectors in
             let start = joke * dimension
             for other in candidate.indices where other != joke && candidate[other] {
-                let entry = (joke: other, score: Self.dot(vectors, start, other * dimension, dimension))
+                let score = Self.dot(vectors, start, other * dimension, dimension)
+                let entry = (joke: other, score: score)
                 if best.count == count, let last = best.last, !ranksBefore(entry, last) { continue }
                 var position = best.count
                 while position > 0 && ranksBefore(entry, best[position - 1]) { position -= 1 }

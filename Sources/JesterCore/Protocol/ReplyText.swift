@@ -97,8 +97,7 @@ public enum ReplyText {
     }
 
     /// `"..."` with `\"`, `\\`, `\n`, `\r` and `\t` escaped, other control bytes dropped.
-    /// Writes `text` in double quotes, escaping quote, backslash and line ends and dropping
-    /// other control bytes. Runs of plain bytes are copied whole: joke texts are long.
+    /// Runs of plain bytes are copied whole: joke texts are long.
     private static func writeQuoted(_ text: String, to output: inout [UInt8]) {
         var text = text
         output.append(0x22)
