@@ -254,6 +254,45 @@ struct GaussianModelTests {
             abs(explanation.parts[0].value + explanation.parts[1].value - explanation.raw) < 1e-4)
     }
 
+    /// A joke answered by regression after three ratings is only as similar to others as
+    /// three ratings can tell: its similarities are scaled by 3 / (3 + 20), while those
+    /// between jokes with a covariance stay their correlations.
+    @Test func aThinlyRatedNewJokeIsNotAsSimilarAsItsVectorAlone() throws {
+        let ratings = RealDataSlice.split.training
+        let model = train(ratings)
+        var learner = LiveLearner(
+            ratings: ratings, model: model,
+            settings: FoldInSettings(FactorTrainingOptions()))
+        learner.addJoke(9_002)
+        for user in 0..<3 {
+            learner.learn(userID: ratings.users.ids[user], jokeID: 9_002, value: 8)
+        }
+        let training = TrainingInfo(
+            kind: .gaussian, dimension: model.trainedJokes, epochs: 0, bestEpoch: 0,
+            validationRMSE: nil, trainingCount: ratings.count, validationCount: 0,
+            seconds: 0, finishedAt: 0)
+        let snapshot = ModelSnapshot(
+            version: 1, learner: learner, catalog: JokeCatalog(), training: training,
+            data: DataInfo(files: 1, linesRead: 0, rejections: RejectionTally()))
+        let served = snapshot.model
+        let joke = try #require(snapshot.ratings.jokes.index(of: 9_002))
+        #expect(served.similarityWeight(joke: joke, ratingCount: 3) == Float(3) / 23)
+
+        let weight: Float = 3 / 23
+        let vector = served.similarityVector(joke: joke)
+        for other in 0..<model.trainedJokes where model.covers(other) {
+            let cosine = cosineSimilarity(vector, served.similarityVector(joke: other))
+            #expect(abs(snapshot.similarity.similarity(joke, other) - weight * cosine) < 1e-5)
+        }
+        let first = try #require((0..<model.trainedJokes).first(where: model.covers))
+        let second = try #require((first + 1..<model.trainedJokes).first(where: model.covers))
+        let correlation = cosineSimilarity(
+            served.similarityVector(joke: first), served.similarityVector(joke: second))
+        #expect(abs(snapshot.similarity.similarity(first, second) - correlation) < 1e-5)
+        let best = snapshot.similarity.mostSimilar(to: joke, count: 5)
+        #expect(best.allSatisfy { $0.score <= weight + 1e-6 })
+    }
+
     /// Jokes in the catalog that nobody had rated at training have no covariance; once rated
     /// they are fitted like jokes added later, and users the model expects to like what the
     /// raters liked get a higher prediction.

@@ -29,6 +29,10 @@ public struct BlendModel: RatingModel {
 
     public func similarityVector(joke: Int) -> [Float] { members[0].similarityVector(joke: joke) }
 
+    public func similarityWeight(joke: Int, ratingCount: Int) -> Float {
+        members[0].similarityWeight(joke: joke, ratingCount: ratingCount)
+    }
+
     public func onboardingPlan(candidates: [Int], count: Int) -> [Int] {
         members[0].onboardingPlan(candidates: candidates, count: count)
     }

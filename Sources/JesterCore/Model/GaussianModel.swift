@@ -108,6 +108,19 @@ public struct GaussianModel: RatingModel {
         return vector
     }
 
+    /// Ratings at which the similarity of a joke without a covariance counts half: its
+    /// regression's vector is scale-free, so after a handful of ratings it would otherwise
+    /// look as alike as jokes whose covariance came from thousands.
+    public static let similaritySupportPrior = 20
+
+    /// 1 for a joke with a covariance (its correlations are already shrunk by their support);
+    /// `n / (n + 20)` for one answered by regression after `n` ratings.
+    public func similarityWeight(joke: Int, ratingCount: Int) -> Float {
+        guard !covers(joke) else { return 1 }
+        let count = Float(max(0, ratingCount))
+        return count / (count + Float(Self.similaritySupportPrior))
+    }
+
     /// Whether every parameter and every prediction is finite.
     public var isFinite: Bool {
         ridge.isFinite && jokeMeans.allSatisfy(\.isFinite) && covariance.allSatisfy(\.isFinite)

@@ -40,6 +40,10 @@ public protocol RatingModel: RatingPredictor {
     /// The vector that "similar jokes" compares by cosine.
     func similarityVector(joke: Int) -> [Float]
 
+    /// How far `similar` trusts the joke's vector, from 0 to 1, given its ratings so far:
+    /// every similarity of the joke is scaled by it. The default trusts every vector fully.
+    func similarityWeight(joke: Int, ratingCount: Int) -> Float
+
     /// The jokes, chosen from `candidates` (joke indexes), a new user should rate first, in
     /// the order to ask them. The default treats the similarity vectors as the features of
     /// a linear model of the new user (see ``OnboardingPlanner``).
@@ -47,6 +51,8 @@ public protocol RatingModel: RatingPredictor {
 }
 
 extension RatingModel {
+    public func similarityWeight(joke: Int, ratingCount: Int) -> Float { 1 }
+
     public func onboardingPlan(candidates: [Int], count: Int) -> [Int] {
         let vectors = candidates.map(similarityVector(joke:))
         return OnboardingPlanner.plan(vectors: vectors, count: count).map { candidates[$0] }

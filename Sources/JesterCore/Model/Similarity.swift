@@ -15,30 +15,35 @@ public func cosineSimilarity(_ first: [Float], _ second: [Float]) -> Float {
 
 /// Jokes ranked by the cosine of their model vectors.
 ///
-/// Vectors are normalised once, when the index is built, so a query is one dot product per
-/// candidate joke.
+/// Vectors are normalised (and scaled by their joke's weight) once, when the index is built,
+/// so a query is one dot product per candidate joke.
 public struct SimilarityIndex: Sendable {
     public let dimension: Int
     private let unitVectors: [Float]
     private let candidate: [Bool]
 
-    /// - Parameter candidates: Which joke indexes may appear in results; jokes the model never
-    ///   saw a rating of have untrained vectors and should be left out.
-    public init(model: some RatingModel, candidates: [Bool]) {
+    /// - Parameters:
+    ///   - candidates: Which joke indexes may appear in results; jokes the model never saw a
+    ///     rating of have untrained vectors and should be left out.
+    ///   - weights: Per joke, a factor in 0...1 on every similarity of the joke (see
+    ///     ``RatingModel/similarityWeight(joke:ratingCount:)``); all 1 when `nil`.
+    public init(model: some RatingModel, candidates: [Bool], weights: [Float]? = nil) {
         precondition(candidates.count == model.jokeCount, "one candidate flag per joke")
+        precondition(weights.map { $0.count == model.jokeCount } ?? true, "one weight per joke")
         let vectors = (0..<model.jokeCount).map(model.similarityVector(joke:))
         dimension = vectors.first?.count ?? 0
         var unitVectors: [Float] = []
         unitVectors.reserveCapacity(vectors.count * dimension)
-        for vector in vectors {
+        for (joke, vector) in vectors.enumerated() {
             let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            unitVectors.append(contentsOf: vector.map { norm > 0 ? $0 / norm : 0 })
+            let scale = norm > 0 ? (weights?[joke] ?? 1) / norm : 0
+            unitVectors.append(contentsOf: vector.map { $0 * scale })
         }
         self.unitVectors = unitVectors
         self.candidate = candidates
     }
 
-    /// The cosine similarity of two jokes' vectors.
+    /// The cosine similarity of two jokes' vectors, times both jokes' weights.
     public func similarity(_ first: Int, _ second: Int) -> Float {
         unitVectors.withUnsafeBufferPointer { vectors in
             Self.dot(vectors, first * dimension, second * dimension, dimension)

@@ -125,7 +125,10 @@ public final class ModelSnapshot: Sendable {
         let candidates = (0..<model.jokeCount).map { index in
             ratings.jokeCounts[index] > 0 && (!hasText || catalog.text(of: ratings.jokes.id(at: index)) != nil)
         }
-        self.similarity = SimilarityIndex(model: model, candidates: candidates)
+        let weights = (0..<model.jokeCount).map { joke in
+            model.similarityWeight(joke: joke, ratingCount: Int(ratings.jokeCounts[joke]))
+        }
+        self.similarity = SimilarityIndex(model: model, candidates: candidates, weights: weights)
         self.suggestible = ratings.jokes.ids.map { id in
             !retired.contains(id) && (!hasText || catalog.text(of: id) != nil)
         }
