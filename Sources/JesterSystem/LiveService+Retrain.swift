@@ -171,7 +171,7 @@ extension LiveService {
         reloadCatalog()
         catchUp(reason: "during the retrain")
         reply = Reply(.ok, [("model.version", .integer(version))])
-        Task { await saveState() }
+        Task { await saveState(onlyIfChanged: true) }
     }
 
     private func reject(_ why: String) {

@@ -46,6 +46,7 @@ extension LiveService {
         data = state.data
         version = state.snapshotVersion
         lastSavedVersion = version + 1
+        lastSavedFiles = state.files
         lastRetrainAt = now
         if state.learnedSinceRetrain > 0 { firstChangeAt = now }
         publish()
@@ -64,9 +65,13 @@ extension LiveService {
 
     /// Saves the current snapshot and file positions, off the actor; one save at a time.
     ///
+    /// - Parameter onlyIfChanged: Skip the save when the served snapshot and the file positions
+    ///   are those of the state last saved or restored: at a stop right after a restart, or
+    ///   when another save of the same snapshot ran while this one waited. Only an explicit
+    ///   `snapshot` request saves regardless.
     /// - Returns: Whether a state was saved.
     @discardableResult
-    public func saveState() async -> Bool {
+    public func saveState(onlyIfChanged: Bool = false) async -> Bool {
         // A save asked for while another runs waits for it, then writes what is current then.
         while saveRunning {
             await withCheckedContinuation { saveWaiters.append($0) }
@@ -89,6 +94,10 @@ extension LiveService {
             PersistedFile(name: $0.name, device: $0.identity.device, inode: $0.identity.inode,
                           offset: $0.offset, nextLine: $0.nextLine, size: $0.size, prefix: $0.prefix)
         }
+        if onlyIfChanged, snapshot.version == lastSavedVersion, files == lastSavedFiles {
+            logger.debug("state unchanged since saved", [("model.version", "\(snapshot.version)")])
+            return false
+        }
         let started = monotonicSeconds()
         let result: Result<String, StateStoreError>
         do {
@@ -104,6 +113,7 @@ extension LiveService {
         switch result {
         case .success(let name):
             lastSavedVersion = snapshot.version
+            lastSavedFiles = files
             logger.debug("state saved", [
                 ("file", name),
                 ("model.version", "\(snapshot.version)"),

@@ -64,6 +64,8 @@ public actor LiveService {
     var lastRejection: String?
     var lastRescanAt = 0.0
     var lastSavedVersion = 0
+    /// The file positions of the state last saved or restored.
+    var lastSavedFiles: [PersistedFile]?
     var lastSaveAt = 0.0
     var saveRunning = false
     var retrainWaiters: [CheckedContinuation<Reply, Never>] = []
@@ -177,7 +179,7 @@ public actor LiveService {
             onModel(snapshot)
         }
         if version != lastSavedVersion, now - lastSaveAt >= settings.saveInterval {
-            await saveState()
+            await saveState(onlyIfChanged: true)
         }
     }
 

@@ -221,7 +221,7 @@ enum JesterDaemon {
         let stopStarted = monotonicSeconds()
         server.stop(timeout: 5)
         watcher.stop()
-        if let service { await service.saveState() }
+        if let service { await service.saveState(onlyIfChanged: true) }
         let seconds = ReplyText.fixed(monotonicSeconds() - stopStarted, decimals: 3)
         logger.info("stopped", [("seconds", seconds)])
     }

@@ -39,6 +39,9 @@ struct ModelLifecycle: Sendable {
         if let snapshot = service.snapshots.current { ready += "\nSTATUS=\(Self.statusLine(snapshot))" }
         Systemd.notify(ready)
         extender.finish()
+        logger.notice("ready: answering queries", [
+            ("model.version", service.snapshots.current.map { "\($0.version)" } ?? "none"),
+        ])
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

@@ -105,6 +105,10 @@ struct JesterdTests {
 
             """)
         let daemon = try Daemon.ready(workspace)
+        let saidReady = eventually(timeout: 5) {
+            daemon.log.contains("jesterd: notice: ready: answering queries model.version=1\n")
+        }
+        #expect(saidReady, "\(daemon.log)")
         let log = daemon.log
         for (line, reason) in [(2, "field-count"), (3, "rating-out-of-range"), (5, "bad-id"),
                                (6, "unknown-joke")] {

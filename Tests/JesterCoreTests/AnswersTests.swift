@@ -121,6 +121,24 @@ struct AnswersTests {
         #expect(explanation.influences.allSatisfy { (-1.0001...1.0001).contains($0.similarity) })
     }
 
+    /// A model without a decomposition of its own explains its prediction as one part named
+    /// after its kind.
+    @Test func explainsARegressionPredictionAsOnePartNamedAfterTheKind() throws {
+        let ratings = RatingSet(Self.columns, extraJokes: Self.catalog.ids)
+        let model = ItemRegressionModel.train(on: ratings, options: ItemRegressionOptions())
+        let training = TrainingInfo(kind: .regression, dimension: 0, epochs: 0, bestEpoch: 0,
+                                    validationRMSE: nil, trainingCount: ratings.count,
+                                    validationCount: 0, seconds: 0, finishedAt: 0)
+        let snapshot = ModelSnapshot(
+            version: 1, model: model, ratings: ratings, catalog: Self.catalog, training: training,
+            data: DataInfo(files: 1, linesRead: 0, rejections: RejectionTally()))
+        let explanation = try #require(snapshot.explain(userID: 100_002, jokeID: 7))
+
+        #expect(explanation.source == "model")
+        #expect(explanation.parts.map(\.name) == ["regression"])
+        #expect(explanation.parts[0].value == explanation.rating)
+    }
+
     @Test func explainsAFallbackAsOnePart() throws {
         let explanation = try #require(Self.served.explain(userID: 9_999_999, jokeID: 7))
         #expect(explanation.source == "fallback:joke-mean")

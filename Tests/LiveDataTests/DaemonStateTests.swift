@@ -64,6 +64,37 @@ extension OneAtATime {
             #expect(try second.stop() == 0, "log:\n\(second.log)")
         }
 
+        /// A stop right after a restore, with nothing learned, writes no new state: the one
+        /// restored still says everything.
+        @Test func aStopWithNothingNewWritesNoState() async throws {
+            let scratch = try Scratch()
+            try scratch.copyData()
+            let first = try await readyDaemon(scratch)
+            defer { first.kill() }
+            #expect(try first.stop() == 0, "log:\n\(first.log)")
+            let saved = try Files.list(scratch.state)
+            #expect(saved.count == 1, "\(saved)\n\(first.log)")
+
+            let second = try await readyDaemon(scratch)
+            defer { second.kill() }
+            #expect(second.log.contains("info: saved state restored"), "log:\n\(second.log)")
+            #expect(try second.stop() == 0, "log:\n\(second.log)")
+            #expect(second.log.contains("state unchanged since saved"), "log:\n\(second.log)")
+            #expect(!second.log.contains("state saved"), "log:\n\(second.log)")
+            #expect(try Files.list(scratch.state) == saved)
+
+            let third = try await readyDaemon(scratch)
+            defer { third.kill() }
+            #expect(third.log.contains("info: saved state restored"), "log:\n\(third.log)")
+            let client = try RawClient(third.socket)
+            try append(scratch.data + "/ratings-ds2-prefix.dat", ratingLine(5, 77, 9.5))
+            #expect(try await eventually(timeout: 10) {
+                try client.status().integer("learned.since-retrain") == 1
+            })
+            #expect(try third.stop() == 0, "log:\n\(third.log)")
+            #expect(third.log.contains("state saved"), "log:\n\(third.log)")
+        }
+
         /// jesterd is killed with SIGKILL at seeded random moments, and in every other round
         /// the moment it starts writing a state, and must start correctly every time, with
         /// every rating on disk learned exactly once.

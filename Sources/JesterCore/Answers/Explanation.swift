@@ -56,7 +56,9 @@ extension ModelSnapshot {
             ]
             baseline = { factors.globalMean + factors.userBias[user] + factors.jokeBias[$0] }
         } else {
-            parts = [.init(name: "network", value: prediction.rating)]
+            // One part, the prediction, named after what made it.
+            let name = model.kind == .seed ? "network" : model.kind.rawValue
+            parts = [.init(name: name, value: prediction.rating)]
             let mean = Float(ratings.globalMean)
             baseline = { _ in mean }
         }
