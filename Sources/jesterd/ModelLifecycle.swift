@@ -37,11 +37,11 @@ struct ModelLifecycle: Sendable {
         }
         var ready = "READY=1"
         if let snapshot = service.snapshots.current { ready += "\nSTATUS=\(Self.statusLine(snapshot))" }
-        Systemd.notify(ready)
-        extender.finish()
         logger.notice("ready: answering queries", [
             ("model.version", service.snapshots.current.map { "\($0.version)" } ?? "none"),
         ])
+        Systemd.notify(ready)
+        extender.finish()
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

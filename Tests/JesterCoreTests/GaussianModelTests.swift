@@ -159,7 +159,7 @@ struct GaussianModelTests {
         let rmse = try #require(measured.validationRMSE)
 
         let split = HoldoutSplit(
-            ratings.entries, fraction: options.validationFraction,
+            ratings, fraction: options.validationFraction,
             seed: options.seed ^ 0x6A55_5EED)
         #expect(measured.validationCount == split.validation.count)
         #expect(abs(Double(split.validation.count) / Double(ratings.count) - 0.02) < 0.005)

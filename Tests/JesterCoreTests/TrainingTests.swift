@@ -62,7 +62,7 @@ struct TrainingTests {
         let outcome = FactorTrainer(options: options).train(on: ratings)
 
         // The trainer's own validation slice, drawn again from the documented seed.
-        let split = HoldoutSplit(ratings.entries, fraction: options.validationFraction, seed: 3)
+        let split = HoldoutSplit(ratings, fraction: options.validationFraction, seed: 3)
         #expect(outcome.validationCount == split.validation.count)
         #expect(outcome.trainingCount == split.training.count)
         let rmse = try #require(outcome.validationRMSE)
@@ -212,6 +212,34 @@ struct TrainingTests {
         // Both parts keep the input order, so merging them back gives the input.
         let isInput = Self.isInterleaving(first.training, first.validation, of: entries)
         #expect(isInput)
+    }
+
+    /// The trainers' split keys each rating by its ids: after other ratings are dropped and
+    /// a new user arrives, every remaining rating is still on the side it was on.
+    @Test func aRatingKeepsItsSideOfTheTrainersSplitWhenTheDataChanges() throws {
+        let ratings = try Self.dataset2Prefix()
+        let split = HoldoutSplit(ratings, fraction: 0.1, seed: 5)
+        let share = Double(split.validation.count) / Double(ratings.count)
+        #expect(share > 0.09 && share < 0.11)
+        #expect(split.training.count + split.validation.count == ratings.count)
+        func ids(_ entries: [RatingEntry], in set: RatingSet) -> Set<[Int32]> {
+            Set(entries.map { [set.users.ids[Int($0.user)], set.jokes.ids[Int($0.joke)]] })
+        }
+        let heldOut = ids(split.validation, in: ratings)
+        #expect(HoldoutSplit(ratings, fraction: 0.1, seed: 6).validation.count > 0)
+        #expect(ids(HoldoutSplit(ratings, fraction: 0.1, seed: 6).validation, in: ratings) != heldOut)
+
+        var changed = RatingColumns()
+        for (position, entry) in ratings.entries.enumerated() where position % 7 != 3 {
+            changed.append(user: ratings.users.ids[Int(entry.user)],
+                           joke: ratings.jokes.ids[Int(entry.joke)], value: entry.value)
+        }
+        for joke in 1...40 { changed.append(user: 9_999_001, joke: Int32(joke), value: 2) }
+        let other = RatingSet(changed)
+        let otherHeldOut = ids(HoldoutSplit(other, fraction: 0.1, seed: 5).validation, in: other)
+        let common = ids(other.entries, in: other).intersection(ids(ratings.entries, in: ratings))
+        #expect(common.count > ratings.count / 2)
+        #expect(heldOut.intersection(common) == otherHeldOut.intersection(common))
     }
 
     @Test func holdsNothingOutOfSmallOrUnsplitSets() {

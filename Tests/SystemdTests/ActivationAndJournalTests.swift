@@ -94,8 +94,9 @@ struct ActivationAndJournalTests {
         _ = try #require(inbox.next("READY"))
         program.signal(SIGTERM)
         #expect(program.exitStatus(within: 10) == 0)
-        // Only notice and above pass --log-level notice: the two reload lines.
+        // Only notice and above pass --log-level notice: being ready and the two reload lines.
         #expect(program.standardError == """
+            jesterd: notice: ready: answering queries model.version=1
             jesterd: notice: reload requested origin=SIGHUP
             jesterd: notice: reloading origin=SIGHUP
 

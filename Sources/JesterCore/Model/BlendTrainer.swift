@@ -21,7 +21,7 @@ struct BlendTrainer {
 
     func train(on ratings: RatingSet, progress: (EpochReport) -> Void) -> TrainedModel {
         let options = configuration.blend
-        let split = HoldoutSplit(ratings.entries, fraction: options.validationFraction,
+        let split = HoldoutSplit(ratings, fraction: options.validationFraction,
                                  seed: options.seed ^ 0xB1E4D)
         let memberRatings = RatingSet(indexedEntries: split.training, users: ratings.users,
                                       jokes: ratings.jokes)

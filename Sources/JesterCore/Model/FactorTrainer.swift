@@ -46,7 +46,7 @@ public struct FactorTrainer: Sendable {
         on ratings: RatingSet,
         progress: (EpochReport) -> Void = { _ in }
     ) -> TrainingOutcome<FactorModel> {
-        let split = HoldoutSplit(ratings.entries, fraction: options.validationFraction, seed: options.seed)
+        let split = HoldoutSplit(ratings, fraction: options.validationFraction, seed: options.seed)
         var training = split.training
         var generator = SeededGenerator(seed: options.seed)
         let mean = training.isEmpty ? 0 : training.reduce(0.0) { $0 + Double($1.value) } / Double(training.count)

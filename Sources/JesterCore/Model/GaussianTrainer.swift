@@ -37,7 +37,7 @@ struct GaussianTrainer {
     /// ratings there is no slice.
     func trainMeasured(on ratings: RatingSet) -> MeasuredGaussian {
         let split = HoldoutSplit(
-            ratings.entries, fraction: options.validationFraction,
+            ratings, fraction: options.validationFraction,
             seed: options.seed ^ 0x6A55_5EED)
         guard !split.validation.isEmpty else {
             return MeasuredGaussian(

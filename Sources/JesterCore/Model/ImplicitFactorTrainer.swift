@@ -35,7 +35,7 @@ public struct ImplicitFactorTrainer: Sendable {
         on ratings: RatingSet,
         progress: (EpochReport) -> Void = { _ in }
     ) -> TrainingOutcome<ImplicitFactorModel> {
-        let split = HoldoutSplit(ratings.entries, fraction: options.validationFraction, seed: options.seed)
+        let split = HoldoutSplit(ratings, fraction: options.validationFraction, seed: options.seed)
         var generator = SeededGenerator(seed: options.seed)
         var training = split.training
         let starts = Self.userStarts(training, users: ratings.users.count)

@@ -25,7 +25,7 @@ public struct SeedTrainer: Sendable {
         on ratings: RatingSet,
         progress: (EpochReport) -> Void = { _ in }
     ) -> TrainingOutcome<SeedNetwork> {
-        let split = HoldoutSplit(ratings.entries, fraction: options.validationFraction, seed: options.seed)
+        let split = HoldoutSplit(ratings, fraction: options.validationFraction, seed: options.seed)
         var training = split.training
         var generator = SeededGenerator(seed: options.seed)
         var network = SeedNetwork(users: ratings.users.count, jokes: ratings.jokes.count, generator: &generator)
