@@ -13,7 +13,7 @@ struct ClientOptions {
                jesterctl [--socket PATH] [--json] onboard [N]
                jesterctl [--socket PATH] [--json] joke JOKE
                jesterctl [--socket PATH] [--json] rate USER JOKE RATING
-               jesterctl [--socket PATH] [--json] status | ping | version | help
+               jesterctl [--socket PATH] [--json] status | ping | version | help [VERB]
                jesterctl [--socket PATH] [--json] reload | retrain | snapshot
                jesterctl --help | --version
         """
@@ -40,7 +40,7 @@ struct ClientOptions {
           snapshot            save jesterd's state now (admin)
           ping                check that jesterd answers
           version             versions of jesterctl, jesterd and the protocol
-          help                the verbs jesterd answers
+          help [VERB]         the verbs jesterd answers, or one verb's usage
           reload              make jesterd reread its configuration and retrain on its
                               data directory, and wait until it has (root, jesterd's user
                               or the admin group only)
@@ -105,9 +105,16 @@ struct ClientOptions {
                 let takes = all.isEmpty ? "no arguments" : all.joined(separator: " ")
                 throw UsageError(message: "\(command) takes \(takes)")
             }
-            for (name, value) in zip(names, values) where NumberParsing.parseID(value[...]) == nil {
-                let what = "\(name.trimmingBrackets) must be an integer from 0 to 2147483647"
-                throw UsageError(message: "\(what), not \(value)")
+            for (name, value) in zip(names, values) {
+                // The daemon checks N's range too; saying it here spares a round trip.
+                let isCount = name == "[N]"
+                let parsed = NumberParsing.parseID(value[...])
+                let limit = Int32(Request.maxListCount)
+                guard let parsed, !isCount || (1...limit).contains(parsed) else {
+                    let range = isCount ? "1 to \(limit)" : "0 to 2147483647"
+                    let what = "\(name.trimmingBrackets) must be an integer from \(range)"
+                    throw UsageError(message: "\(what), not \(value)")
+                }
             }
         }
         switch command {
@@ -121,7 +128,9 @@ struct ClientOptions {
             try expect(["USER", "JOKE"], optional: 0, extra: 1)
             guard case .number(let rating) = NumberParsing.parseDecimal(values[2][...]), (-10...10).contains(rating)
             else { throw UsageError(message: "RATING must be a number from -10 to 10, not \(values[2])") }
-        case "status", "ping", "version", "help", "reload", "retrain", "snapshot": try expect([])
+        case "help":
+            guard values.count <= 1 else { throw UsageError(message: "help takes [VERB]") }
+        case "status", "ping", "version", "reload", "retrain", "snapshot": try expect([])
         default: throw UsageError(message: "unknown command \(command)")
         }
         options.request = ([command] + values).joined(separator: " ")

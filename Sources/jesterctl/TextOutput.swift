@@ -100,7 +100,8 @@ enum TextOutput {
             }
             return text
         case "help":
-            let items = reply.dropLast().map(fields)
+            // One verb's reply is a single line; the list ends with a count line.
+            let items = (reply.count == 1 ? reply : reply.dropLast()).map(fields)
             let width = items.map { ($0["usage"] ?? "").count }.max() ?? 0
             return items.map { item in
                 (item["usage"] ?? "").padding(to: width) + "  " + (item["summary"] ?? "")

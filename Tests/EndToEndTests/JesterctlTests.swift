@@ -140,6 +140,10 @@ struct JesterctlTests {
             for verb in ["predict USER JOKE", "similar JOKE [N]", "joke JOKE", "status", "quit"] {
                 #expect(help.stdout.contains(verb), "\(help.stdout)")
             }
+            let one = try ctl(daemon, "help", "onboard")
+            #expect(one.status == 0)
+            #expect(one.stdout.hasPrefix("onboard [N]  "), "\(one)")
+            #expect(one.stdout.split(separator: "\n").count == 1, "\(one)")
         }
     }
 
@@ -150,6 +154,10 @@ struct JesterctlTests {
         ["predict", "-1", "77"],
         ["similar"],
         ["joke", "1.5"],
+        ["onboard", "0"],
+        ["similar", "2", "101"],
+        ["recommend", "5", "-1"],
+        ["help", "onboard", "extra"],
         ["frobnicate"],
         ["--bogus", "ping"],
         ["--socket"],

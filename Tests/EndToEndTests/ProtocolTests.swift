@@ -8,7 +8,7 @@ struct ProtocolTests {
             let connection = try RawConnection(daemon.socket)
             let cases: [(request: String, code: Int, message: String)] = [
                 ("frobnicate 1", 400, #"unknown verb "frobnicate"; try "help""#),
-                ("similar 1 0", 422, "N must be from 1 to 100"),
+                ("similar 1 0", 422, "N must be from 1 to 100, not 0"),
                 ("predict 1 99999", 404, "unknown joke 99999"),
                 ("predict 1", 400, "usage: predict USER JOKE"),
                 ("joke -3", 400, #"JOKE must be an integer from 0 to 2147483647, not "-3""#),

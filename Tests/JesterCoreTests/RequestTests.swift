@@ -68,8 +68,9 @@ struct RequestTests {
         ),
         ("predict 1.5 1", "USER must be an integer from 0 to 2147483647, not \"1.5\""),
         ("predict +1 1", "USER must be an integer from 0 to 2147483647, not \"+1\""),
-        ("similar 1 x", "N must be an integer from 0 to 2147483647, not \"x\""),
-        ("similar 1 -1", "N must be an integer from 0 to 2147483647, not \"-1\""),
+        ("similar 1 x", "N must be an integer from 1 to 100, not \"x\""),
+        ("similar 1 -1", "N must be an integer from 1 to 100, not \"-1\""),
+        ("onboard 99999999999", "N must be an integer from 1 to 100, not \"99999999999\""),
         ("similar abc", "JOKE must be an integer from 0 to 2147483647, not \"abc\""),
         ("joke 1e2", "JOKE must be an integer from 0 to 2147483647, not \"1e2\""),
         ("joke \"1\"", "JOKE must be an integer from 0 to 2147483647, not \"\\\"1\\\"\""),
@@ -78,9 +79,12 @@ struct RequestTests {
         #expect(Request.parse(line) == .failure(RequestError(.badRequest, message)))
     }
 
-    @Test(arguments: ["similar 2 0", "similar 2 101", "similar 2 2147483647", "SIMILAR 2 000"])
-    func rejectsListLengthsOutOfRange(line: String) {
-        let expected = RequestError(.outOfRange, "N must be from 1 to 100")
+    @Test(arguments: [
+        ("similar 2 0", 0), ("similar 2 101", 101), ("similar 2 2147483647", 2_147_483_647),
+        ("SIMILAR 2 000", 0),
+    ])
+    func rejectsListLengthsOutOfRange(line: String, count: Int) {
+        let expected = RequestError(.outOfRange, "N must be from 1 to 100, not \(count)")
 
         #expect(Request.parse(line) == .failure(expected))
         #expect(ReplyCode.outOfRange.rawValue == 422)

@@ -136,9 +136,15 @@ extension Request {
 
         func count(at index: Int, default value: Int) throws(RequestError) -> Int {
             guard arguments.count > index else { return value }
-            let requested = try id(index, "N")
+            let word = arguments[index]
+            guard let base = word.baseAddress,
+                  let requested = NumberParsing.parseID(base, start: 0, end: word.count)
+            else {
+                throw RequestError(
+                    .badRequest, "N must be an integer from 1 to \(maxListCount), not \(quoted(word))")
+            }
             guard requested >= 1, requested <= maxListCount else {
-                throw RequestError(.outOfRange, "N must be from 1 to \(maxListCount)")
+                throw RequestError(.outOfRange, "N must be from 1 to \(maxListCount), not \(requested)")
             }
             return Int(requested)
         }
