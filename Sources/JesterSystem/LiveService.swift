@@ -143,6 +143,9 @@ public actor LiveService {
         case .changed(let name) where name == DataDirectory.retiredFileName,
              .removed(let name) where name == DataDirectory.retiredFileName:
             retired = directory.loadRetired()
+            logger.info("retired jokes read", [
+                ("file", DataDirectory.retiredFileName), ("jokes.retired", "\(retired.count)"),
+            ])
             publish()
         case .changed(let name), .removed(let name):
             guard learner != nil, DataDirectory.isRatingsFileName(name) else { return }

@@ -11,6 +11,17 @@ struct JokeCatalogTests {
         JokeCatalog(parsing: Array(text.utf8))
     }
 
+    /// A huge id is held without a bitmap reaching up to it.
+    @Test func aJokeIDSetHoldsHugeIDsCheaply() {
+        let ids: [Int32] = [5, 65_535, 65_536, 2_000_000_000, Int32.max, -3]
+        let set = JokeIDSet(ids)
+        for id in ids where id >= 0 { #expect(set.contains(id)) }
+        for id: Int32 in [-3, 0, 6, 65_537, 1_999_999_999] { #expect(!set.contains(id)) }
+        #expect(set.count == 5)
+        #expect(set == JokeIDSet(ids.reversed()))
+        #expect(set != JokeIDSet([5, 65_535, 65_536, 2_000_000_000]))
+    }
+
     @Test func readsAllJokesOfTheRealFile() throws {
         let catalog = try Self.realCatalog()
 

@@ -1,6 +1,12 @@
-/// A set of joke ids, as a bitmap over the ids.
+/// A set of joke ids: a bitmap over the ids below 65536, which is every joke id Jester uses
+/// and what the parser checks each line against, and a hash set above, so that one huge id
+/// in a jokes or retired-jokes file costs a few bytes rather than gigabytes.
 public struct JokeIDSet: Sendable, Equatable {
+    /// Ids below this are kept in the bitmap.
+    public static let bitmapLimit: Int32 = 1 << 16
+
     private var bits: [Bool] = []
+    private var large: Set<Int32> = []
 
     public init<S: Sequence>(_ ids: S) where S.Element == Int32 {
         for id in ids { insert(id) }
@@ -8,6 +14,10 @@ public struct JokeIDSet: Sendable, Equatable {
 
     public mutating func insert(_ id: Int32) {
         guard id >= 0 else { return }
+        guard id < Self.bitmapLimit else {
+            large.insert(id)
+            return
+        }
         let index = Int(id)
         if index >= bits.count { bits.append(contentsOf: repeatElement(false, count: index + 1 - bits.count)) }
         bits[index] = true
@@ -15,8 +25,12 @@ public struct JokeIDSet: Sendable, Equatable {
 
     @inline(__always)
     public func contains(_ id: Int32) -> Bool {
-        id >= 0 && Int(id) < bits.count && bits[Int(id)]
+        if id >= 0 && Int(id) < bits.count { return bits[Int(id)] }
+        return id >= Self.bitmapLimit && !large.isEmpty && large.contains(id)
     }
+
+    /// How many ids the set holds.
+    public var count: Int { bits.reduce(0) { $0 + ($1 ? 1 : 0) } + large.count }
 }
 
 /// Joke texts by joke id, decoded to plain text.
