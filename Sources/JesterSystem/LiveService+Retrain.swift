@@ -19,8 +19,10 @@ extension LiveService {
         let configuration = self.configuration
         let logger = self.logger
         let onEpoch = self.onEpoch
+        let alreadyLogged = loggedRejections
+        let outcome: (LoadedData, TrainingResult)?
         do {
-            return try await runOnDedicatedThread {
+            outcome = try await runOnDedicatedThread {
                 let loaded: LoadedData
                 do {
                     loaded = try directory.load()
@@ -28,7 +30,7 @@ extension LiveService {
                     logger.error("cannot load the data directory", [("error", "\(error)")])
                     return nil
                 }
-                logLoaded(loaded, logger: logger)
+                logLoaded(loaded, logger: logger, alreadyLogged: alreadyLogged)
                 onEpoch()
                 return (loaded, Self.train(loaded, configuration: configuration, logger: logger, onEpoch: onEpoch))
             }
@@ -36,6 +38,15 @@ extension LiveService {
             logger.error("cannot start the training thread", [("error", "\(error)")])
             return nil
         }
+        if let loaded = outcome?.0 { remember(loaded.info.rejections.samples) }
+        return outcome
+    }
+
+    /// Notes rejected lines as logged; past 10 000 of them the record starts afresh, so at
+    /// worst a line is listed once more.
+    func remember(_ samples: [RejectedLine]) {
+        if loggedRejections.count + samples.count > 10_000 { loggedRejections.removeAll() }
+        loggedRejections.formUnion(samples)
     }
 
     /// Trains on loaded data on the calling thread, logging every epoch.

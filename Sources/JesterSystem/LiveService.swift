@@ -64,6 +64,9 @@ public actor LiveService {
     var lastRejection: String?
     var lastRescanAt = 0.0
     var lastSavedVersion = 0
+    /// Rejected lines already logged with their file and line, so a full retrain, which
+    /// reads them again, does not list them again.
+    var loggedRejections: Set<RejectedLine> = []
     /// The file positions of the state last saved or restored.
     var lastSavedFiles: [PersistedFile]?
     var lastSaveAt = 0.0
@@ -213,6 +216,7 @@ public actor LiveService {
             logger.warning("cannot read a ratings file", [("file", failure.name), ("error", failure.error.description)])
         }
         logRejections(report.rejections, logger: logger)
+        remember(report.rejections.samples)
         data.rejections.merge(report.rejections)
         data.linesRead += report.linesRead
 
@@ -290,8 +294,8 @@ public actor LiveService {
     }
 }
 
-/// Logs what a load read, and its rejected lines.
-func logLoaded(_ loaded: LoadedData, logger: Logger) {
+/// Logs what a load read, and its rejected lines but those in `alreadyLogged`.
+func logLoaded(_ loaded: LoadedData, logger: Logger, alreadyLogged: Set<RejectedLine> = []) {
     logger.info("data loaded", [
         ("files", "\(loaded.info.files)"),
         ("lines", "\(loaded.info.linesRead)"),
@@ -300,13 +304,18 @@ func logLoaded(_ loaded: LoadedData, logger: Logger) {
         ("jokes", "\(loaded.ratings.jokes.count)"),
         ("jokes.texts", "\(loaded.catalog.count)"),
     ])
-    logRejections(loaded.info.rejections, logger: logger)
+    logRejections(loaded.info.rejections, logger: logger, alreadyLogged: alreadyLogged)
 }
 
 /// Logs each sampled rejected line with its file and line number, then one summary.
-func logRejections(_ rejections: RejectionTally, logger: Logger) {
+///
+/// Lines in `alreadyLogged`, such as those a full retrain reads again, are not listed again;
+/// when no line is new, the summary is logged at info rather than as a warning.
+func logRejections(_ rejections: RejectionTally, logger: Logger,
+                   alreadyLogged: Set<RejectedLine> = []) {
     guard rejections.total > 0 else { return }
-    for sample in rejections.samples {
+    let fresh = rejections.samples.filter { !alreadyLogged.contains($0) }
+    for sample in fresh {
         logger.warning("ratings line skipped", [
             ("file", sample.file),
             ("line", "\(sample.line)"),
@@ -316,6 +325,10 @@ func logRejections(_ rejections: RejectionTally, logger: Logger) {
     var fields: [LogField] = [("rejected", "\(rejections.total)")]
     for (reason, count) in rejections.nonZeroCounts {
         fields.append(("rejected.\(reason.name)", "\(count)"))
+    }
+    guard !fresh.isEmpty else {
+        logger.info("ratings lines skipped, as logged before", fields)
+        return
     }
     let message = rejections.total > rejections.samples.count
         ? "ratings lines skipped (only the first \(rejections.samples.count) are listed)"

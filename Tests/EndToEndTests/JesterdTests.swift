@@ -124,6 +124,15 @@ struct JesterdTests {
         #expect(status.stdout.contains(/\nratings\s+36387\n/), "\(status)")
         #expect(status.stdout.contains(/\nusers\s+908\n/), "\(status)")
         #expect(status.stdout.contains(/\ndata.replaced\s+0\n/), "\(status)")
+
+        // A full retrain reads the same lines again and does not list them again.
+        let retrain = try jesterctl(["--socket", daemon.socket, "retrain"], in: workspace)
+        #expect(retrain.status == 0, "\(retrain)")
+        let again = daemon.log
+        #expect(again.contains("info: ratings lines skipped, as logged before rejected=4 "),
+                "\(again)")
+        let listed = again.components(separatedBy: "ratings line skipped file=ratings-bad.dat line=2 ")
+        #expect(listed.count == 2, "\(again)")
         try daemon.stop()
     }
 

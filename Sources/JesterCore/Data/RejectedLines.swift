@@ -29,7 +29,7 @@ public enum RejectionReason: Int, CaseIterable, Sendable, Comparable {
 }
 
 /// One skipped line, as reported to an operator.
-public struct RejectedLine: Sendable, Equatable {
+public struct RejectedLine: Sendable, Hashable {
     /// The file as the caller named it.
     public var file: String
     /// The 1-based line number in that file.
