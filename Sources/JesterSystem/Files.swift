@@ -10,17 +10,32 @@ public enum Files {
         try retryingSyscall("fstat", subject: path) { fstat(descriptor, &status) }
 
         // One read into a buffer of the file's size, plus a byte to notice growth, then
-        // chunks for whatever was appended meanwhile.
-        var bytes = [UInt8](repeating: 0, count: max(Int(status.st_size), 0) + 1)
-        var filled = try bytes.withUnsafeMutableBytes { buffer in
-            Result { () throws(SystemError) in try readFully(descriptor, into: buffer, path: path) }
-        }.get()
-        while filled == bytes.count {
-            bytes.append(contentsOf: repeatElement(0, count: max(bytes.count, 1 << 16)))
-            filled += try bytes.withUnsafeMutableBytes { buffer in
+        // chunks for whatever was appended meanwhile. The first buffer is not zeroed first:
+        // the state file alone is tens of megabytes.
+        let expected = max(Int(status.st_size), 0) + 1
+        var failure: SystemError?
+        var bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
+            do throws(SystemError) {
+                let raw = UnsafeMutableRawBufferPointer(buffer)
+                initialized = try readFully(descriptor, into: raw, path: path)
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+
+        var filled = bytes.count
+        var bufferFull = filled == expected
+        while bufferFull {
+            let chunk = max(bytes.count, 1 << 16)
+            bytes.append(contentsOf: repeatElement(0, count: chunk))
+            let count = try bytes.withUnsafeMutableBytes { buffer in
                 let rest = UnsafeMutableRawBufferPointer(rebasing: buffer[filled...])
                 return Result { () throws(SystemError) in try readFully(descriptor, into: rest, path: path) }
             }.get()
+            filled += count
+            bufferFull = count == chunk
         }
         bytes.removeSubrange(filled...)
         return bytes

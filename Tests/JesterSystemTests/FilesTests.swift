@@ -17,6 +17,18 @@ struct FilesTests {
         #expect(try Files.read(directory.file("empty.dat")).isEmpty)
     }
 
+    /// A file whose size says 0 but that holds more, as /proc files do, is read in chunks
+    /// to its end.
+    @Test func readsPastTheSizeAFileReported() throws {
+        var status = stat()
+        #expect(stat("/proc/self/status", &status) == 0)
+        #expect(status.st_size == 0)
+        let text = String(decoding: try Files.read("/proc/self/status"), as: UTF8.self)
+        #expect(text.hasPrefix("Name:"))
+        #expect(text.contains("\nVmRSS:"))
+        #expect(text.hasSuffix("\n"))
+    }
+
     @Test func reportsAMissingFileWithTheCallAndErrno() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("missing.dat")
