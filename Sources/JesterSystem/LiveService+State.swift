@@ -114,7 +114,7 @@ extension LiveService {
         case .success(let name):
             lastSavedVersion = snapshot.version
             lastSavedFiles = files
-            logger.debug("state saved", [
+            logger.info("state saved", [
                 ("file", name),
                 ("model.version", "\(snapshot.version)"),
                 ("seconds", ReplyText.fixed(lastSaveAt - started, decimals: 3)),

@@ -102,6 +102,11 @@ public actor LiveService {
     /// Serves a first model: the saved state when there is a usable one, else a full training.
     public func start() async throws(LiveServiceError) {
         retired = directory.loadRetired()
+        if retired.count > 0 {
+            logger.info("retired jokes read", [
+                ("file", DataDirectory.retiredFileName), ("ids", "\(retired.count)"),
+            ])
+        }
         if restoreSavedState() {
             catchUp(reason: "since the saved state")
             return
@@ -145,9 +150,12 @@ public actor LiveService {
             reloadCatalog()
         case .changed(let name) where name == DataDirectory.retiredFileName,
              .removed(let name) where name == DataDirectory.retiredFileName:
-            retired = directory.loadRetired()
+            let listed = directory.loadRetired()
+            // One write can bring several events; only a changed list is news.
+            guard listed != retired else { return }
+            retired = listed
             logger.info("retired jokes read", [
-                ("file", DataDirectory.retiredFileName), ("jokes.retired", "\(retired.count)"),
+                ("file", DataDirectory.retiredFileName), ("ids", "\(retired.count)"),
             ])
             publish()
         case .changed(let name), .removed(let name):

@@ -31,8 +31,8 @@ struct ClientOptions {
           onboard [N]         the N jokes (default 8) a new user should rate first
           joke JOKE           the text of a joke
           rate USER JOKE RATING
-                              record a rating from -10 to 10 (admin); with the mf model
-                              jesterd learns it within milliseconds, with seed at the
+                              record a rating from -10 to 10 (admin); gaussian and mf
+                              learn it within milliseconds, the other models at the
                               next full retrain
           status              the model, the data files and the daemon's state
           retrain             retrain in full now and wait, up to 15 minutes, for the
@@ -130,6 +130,9 @@ struct ClientOptions {
             else { throw UsageError(message: "RATING must be a number from -10 to 10, not \(values[2])") }
         case "help":
             guard values.count <= 1 else { throw UsageError(message: "help takes [VERB]") }
+            if let verb = values.first?.lowercased(), !Request.verbs.contains(where: { $0.name == verb }) {
+                throw UsageError(message: "unknown command \(verb)")
+            }
         case "status", "ping", "version", "reload", "retrain", "snapshot": try expect([])
         default: throw UsageError(message: "unknown command \(command)")
         }

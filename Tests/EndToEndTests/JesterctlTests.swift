@@ -158,6 +158,7 @@ struct JesterctlTests {
         ["similar", "2", "101"],
         ["recommend", "5", "-1"],
         ["help", "onboard", "extra"],
+        ["help", "nosuchverb"],
         ["frobnicate"],
         ["--bogus", "ping"],
         ["--socket"],

@@ -34,7 +34,7 @@ extension OneAtATime {
             #expect(try client.request("predict 5 \(first)").code == 200)
             let retiredCount = first == asked ? 1 : 2
             #expect(daemon.log.contains(
-                "retired jokes read file=retired_jokes.dat jokes.retired=\(retiredCount)"),
+                "retired jokes read file=retired_jokes.dat ids=\(retiredCount)\n"),
                 "log:\n\(daemon.log)")
 
             unlink(path)
