@@ -87,21 +87,15 @@ extension LiveService {
         return .success(TrainedRun(model: trained, info: info))
     }
 
-    /// Makes a full training the live model, reading from the positions its data was read at.
-    func install(_ loaded: LoadedData, _ run: TrainedRun) {
-        learner = LiveLearner(ratings: loaded.ratings, model: run.model.model,
-                              settings: FoldInSettings(configuration.factor))
-        tailer = RatingsTailer(directory: directory.path, parser: DataDirectory.parser(for: loaded.catalog),
-                               files: loaded.files)
-        catalog = loaded.catalog
-        training = run.info
-        data = loaded.info
-        withdrawalsPending = false
-        bulkPending = false
-        rejectedAt = nil
-        failedAt = nil
-        firstChangeAt = nil
-        lastRetrainAt = monotonicSeconds()
+    /// Makes a full training the live model, reading from the positions its data was read at,
+    /// learns what `catchUp` finds written since, and only then publishes it: a snapshot of
+    /// the new model without the ratings that arrived while it trained would, for a moment,
+    /// answer as if they had never been learned.
+    func install(_ loaded: LoadedData, _ run: TrainedRun, catchUp: () -> Void) {
+        publicationHeld = true
+        adopt(loaded, run)
+        catchUp()
+        publicationHeld = false
         publish()
         var fields: [LogField] = [
             ("model.version", "\(version)"),
@@ -117,6 +111,22 @@ extension LiveService {
             lastAnnouncedVersion = snapshot.version
             onModel(snapshot)
         }
+    }
+
+    private func adopt(_ loaded: LoadedData, _ run: TrainedRun) {
+        learner = LiveLearner(ratings: loaded.ratings, model: run.model.model,
+                              settings: FoldInSettings(configuration.factor))
+        tailer = RatingsTailer(directory: directory.path, parser: DataDirectory.parser(for: loaded.catalog),
+                               files: loaded.files)
+        catalog = loaded.catalog
+        training = run.info
+        data = loaded.info
+        withdrawalsPending = false
+        bulkPending = false
+        rejectedAt = nil
+        failedAt = nil
+        firstChangeAt = nil
+        lastRetrainAt = monotonicSeconds()
     }
 
     /// Starts a background retrain when enough has changed.
@@ -177,10 +187,11 @@ extension LiveService {
             reply = .error(.internalError, "retrained model rejected: \(lastRejection ?? "")")
             return
         }
-        install(loaded, run)
-        // The jokes file may have changed while the retrain ran; its new jokes must stay.
-        reloadCatalog()
-        catchUp(reason: "during the retrain")
+        install(loaded, run) {
+            // The jokes file may have changed while the retrain ran; its new jokes must stay.
+            reloadCatalog()
+            catchUp(reason: "during the retrain")
+        }
         reply = Reply(.ok, [("model.version", .integer(version))])
         Task { await saveState(onlyIfChanged: true) }
     }

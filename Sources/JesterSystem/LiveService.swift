@@ -64,6 +64,8 @@ public actor LiveService {
     var lastRejection: String?
     var lastRescanAt = 0.0
     var lastSavedVersion = 0
+    /// While set, ``publish()`` does nothing: a new model is being caught up before it is shown.
+    var publicationHeld = false
     /// Rejected lines already logged with their file and line, so a full retrain, which
     /// reads them again, does not list them again.
     var loggedRejections: Set<RejectedLine> = []
@@ -119,8 +121,7 @@ public actor LiveService {
             if case .failure(let reason) = outcome { throw .training(reason) }
             return
         }
-        install(loaded, trained)
-        catchUp(reason: "during the first training")
+        install(loaded, trained) { catchUp(reason: "during the first training") }
         await saveState()
     }
 
@@ -284,7 +285,7 @@ public actor LiveService {
 
     /// Publishes the learner's current state as a new snapshot.
     func publish() {
-        guard let learner, let training else { return }
+        guard !publicationHeld, let learner, let training else { return }
         version += 1
         let files = tailer.trackedFiles.map { FileProgress(name: $0.name, offset: $0.offset, size: $0.size) }
         let live = LiveInfo(
