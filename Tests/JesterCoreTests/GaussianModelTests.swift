@@ -85,6 +85,17 @@ struct GaussianModelTests {
 
     /// - Parameter coverage: Ratings a joke needs for a covariance; the nine users of
     ///   ``smallRatings()`` need 1.
+    /// A snapshot of a live learner's Gaussian, as jesterd would serve it.
+    private static func snapshot(of learner: LiveLearner, trainedJokes: Int) -> ModelSnapshot {
+        let training = TrainingInfo(
+            kind: .gaussian, dimension: trainedJokes, epochs: 0, bestEpoch: 0,
+            validationRMSE: nil, trainingCount: learner.ratings.count, validationCount: 0,
+            seconds: 0, finishedAt: 0)
+        return ModelSnapshot(
+            version: 1, learner: learner, catalog: JokeCatalog(), training: training,
+            data: DataInfo(files: 1, linesRead: 0, rejections: RejectionTally()))
+    }
+
     private func train(
         _ ratings: RatingSet, threads: Int = 2, shrinkage: Double = 20, coverage: Int = 20
     ) -> GaussianModel {
@@ -238,13 +249,7 @@ struct GaussianModelTests {
         #expect(mean(lovers.suffix(10)) > mean(haters.suffix(10)) + 2)
         #expect(served.similarityVector(joke: joke).count == model.trainedJokes)
 
-        let training = TrainingInfo(
-            kind: .gaussian, dimension: model.trainedJokes, epochs: 0, bestEpoch: 0,
-            validationRMSE: nil, trainingCount: ratings.count, validationCount: 0,
-            seconds: 0, finishedAt: 0)
-        let snapshot = ModelSnapshot(
-            version: 1, learner: learner, catalog: JokeCatalog(), training: training,
-            data: DataInfo(files: 1, linesRead: 0, rejections: RejectionTally()))
+        let snapshot = Self.snapshot(of: learner, trainedJokes: model.trainedJokes)
         let userID = ratings.users.ids[lovers[35]]
         let explanation = try #require(snapshot.explain(userID: userID, jokeID: 9_001))
         let prediction = try #require(snapshot.predict(userID: userID, jokeID: 9_001))
@@ -267,13 +272,7 @@ struct GaussianModelTests {
         for user in 0..<3 {
             learner.learn(userID: ratings.users.ids[user], jokeID: 9_002, value: 8)
         }
-        let training = TrainingInfo(
-            kind: .gaussian, dimension: model.trainedJokes, epochs: 0, bestEpoch: 0,
-            validationRMSE: nil, trainingCount: ratings.count, validationCount: 0,
-            seconds: 0, finishedAt: 0)
-        let snapshot = ModelSnapshot(
-            version: 1, learner: learner, catalog: JokeCatalog(), training: training,
-            data: DataInfo(files: 1, linesRead: 0, rejections: RejectionTally()))
+        let snapshot = Self.snapshot(of: learner, trainedJokes: model.trainedJokes)
         let served = snapshot.model
         let joke = try #require(snapshot.ratings.jokes.index(of: 9_002))
         #expect(served.similarityWeight(joke: joke, ratingCount: 3) == Float(3) / 23)

@@ -64,47 +64,40 @@ public struct HoldoutSplit: Sendable {
     /// ratings come or go, so validation errors of trainings on slightly different data are
     /// measured on nearly the same ratings. With fewer than 200 ratings there is no slice.
     public init(_ ratings: RatingSet, fraction: Double, seed: UInt64) {
-        let entries = ratings.entries
-        guard fraction > 0, entries.count >= 200 else {
-            training = entries
-            validation = []
-            return
-        }
         let users = ratings.users.ids
         let jokes = ratings.jokes.ids
         let salt = SeededGenerator.mixed(seed ^ 0x5EED_0F_1D5_7AB1E)
-        let threshold = UInt64(min(fraction, 0.5) * 18_446_744_073_709_551_615.0)
-        training = []
-        validation = []
-        training.reserveCapacity(entries.count)
-        validation.reserveCapacity(Int(Double(entries.count) * fraction * 1.2) + 16)
-        for entry in entries {
+        self.init(splitting: ratings.entries, fraction: fraction) { entry in
             let user = UInt64(UInt32(bitPattern: users[Int(entry.user)]))
             let joke = UInt64(UInt32(bitPattern: jokes[Int(entry.joke)]))
-            if SeededGenerator.mixed((user << 32 | joke) ^ salt) < threshold {
-                validation.append(entry)
-            } else {
-                training.append(entry)
-            }
+            return SeededGenerator.mixed((user << 32 | joke) ^ salt)
         }
     }
 
     /// Puts each entry in the validation slice with probability `fraction`, drawn in order
     /// from `seed`. With fewer than 200 entries there is no validation slice.
     public init(_ entries: [RatingEntry], fraction: Double, seed: UInt64) {
+        var generator = SeededGenerator(seed: seed ^ 0x5EED_0F_5A11_7000)
+        self.init(splitting: entries, fraction: fraction) { _ in generator.next() }
+    }
+
+    /// Holds out each entry whose draw, uniform over 64 bits, falls below `fraction` of the
+    /// range; the draws are taken in entry order. Both parts keep the input order.
+    private init(
+        splitting entries: [RatingEntry], fraction: Double, draw: (RatingEntry) -> UInt64
+    ) {
         guard fraction > 0, entries.count >= 200 else {
             training = entries
             validation = []
             return
         }
-        var generator = SeededGenerator(seed: seed ^ 0x5EED_0F_5A11_7000)
         let threshold = UInt64(min(fraction, 0.5) * 18_446_744_073_709_551_615.0)
         training = []
         validation = []
         training.reserveCapacity(entries.count)
         validation.reserveCapacity(Int(Double(entries.count) * fraction * 1.2) + 16)
         for entry in entries {
-            if generator.next() < threshold {
+            if draw(entry) < threshold {
                 validation.append(entry)
             } else {
                 training.append(entry)
