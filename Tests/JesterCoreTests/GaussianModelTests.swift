@@ -85,6 +85,17 @@ struct GaussianModelTests {
 
     /// - Parameter coverage: Ratings a joke needs for a covariance; the nine users of
     ///   ``smallRatings()`` need 1.
+    /// The ratings of a rating set as columns of original ids, to add to before indexing.
+    private static func columns(of ratings: RatingSet) -> RatingColumns {
+        var columns = RatingColumns()
+        for entry in ratings.entries {
+            columns.append(
+                user: ratings.users.ids[Int(entry.user)], joke: ratings.jokes.ids[Int(entry.joke)],
+                value: entry.value)
+        }
+        return columns
+    }
+
     /// A snapshot of a live learner's Gaussian, as jesterd would serve it.
     private static func snapshot(of learner: LiveLearner, trainedJokes: Int) -> ModelSnapshot {
         let training = TrainingInfo(
@@ -296,13 +307,7 @@ struct GaussianModelTests {
     /// they are fitted like jokes added later, and users the model expects to like what the
     /// raters liked get a higher prediction.
     @Test func aJokeUnratedAtTrainingIsFittedOnceRated() throws {
-        let slice = RealDataSlice.split.training
-        var columns = RatingColumns()
-        for entry in slice.entries {
-            columns.append(
-                user: slice.users.ids[Int(entry.user)], joke: slice.jokes.ids[Int(entry.joke)],
-                value: entry.value)
-        }
+        let columns = Self.columns(of: RealDataSlice.split.training)
         let ratings = RatingSet(columns, extraJokes: [9_002])
         let unrated = try #require(ratings.jokes.index(of: 9_002))
         let model = train(ratings)
@@ -333,12 +338,7 @@ struct GaussianModelTests {
     /// it has too few ratings for a covariance and is fitted to its rater's row instead.
     @Test func aJokeWithOneRatingAtTrainingIsNotItsRatingForEveryone() throws {
         let slice = RealDataSlice.split.training
-        var columns = RatingColumns()
-        for entry in slice.entries {
-            columns.append(
-                user: slice.users.ids[Int(entry.user)], joke: slice.jokes.ids[Int(entry.joke)],
-                value: entry.value)
-        }
+        var columns = Self.columns(of: slice)
         columns.append(user: slice.users.ids[0], joke: 9_005, value: 9.5)
         let ratings = RatingSet(columns)
         let joke = try #require(ratings.jokes.index(of: 9_005))
