@@ -93,9 +93,11 @@ extension LiveService {
     /// answer as if they had never been learned.
     func install(_ loaded: LoadedData, _ run: TrainedRun, catchUp: () -> Void) {
         publicationHeld = true
-        adopt(loaded, run)
-        catchUp()
-        publicationHeld = false
+        do {
+            defer { publicationHeld = false }
+            adopt(loaded, run)
+            catchUp()
+        }
         publish()
         var fields: [LogField] = [
             ("model.version", "\(version)"),
@@ -116,8 +118,9 @@ extension LiveService {
     private func adopt(_ loaded: LoadedData, _ run: TrainedRun) {
         learner = LiveLearner(ratings: loaded.ratings, model: run.model.model,
                               settings: FoldInSettings(configuration.factor))
-        tailer = RatingsTailer(directory: directory.path, parser: DataDirectory.parser(for: loaded.catalog),
-                               files: loaded.files)
+        tailer = RatingsTailer(
+            directory: directory.path, parser: DataDirectory.parser(for: loaded.catalog),
+            files: loaded.files)
         catalog = loaded.catalog
         training = run.info
         data = loaded.info

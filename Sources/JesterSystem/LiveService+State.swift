@@ -67,8 +67,8 @@ extension LiveService {
     ///
     /// - Parameter onlyIfChanged: Skip the save when the served snapshot and the file positions
     ///   are those of the state last saved or restored: at a stop right after a restart, or
-    ///   when another save of the same snapshot ran while this one waited. Only an explicit
-    ///   `snapshot` request saves regardless.
+    ///   when another save of the same snapshot ran while this one waited. The first
+    ///   training's save and an explicit `snapshot` request save regardless.
     /// - Returns: Whether a state was saved.
     @discardableResult
     public func saveState(onlyIfChanged: Bool = false) async -> Bool {

@@ -224,7 +224,8 @@ public actor LiveService {
         for failure in report.failures {
             logger.warning("cannot read a ratings file", [("file", failure.name), ("error", failure.error.description)])
         }
-        logRejections(report.rejections, logger: logger)
+        // A catch-up after a retrain can read again lines the old tailer already logged.
+        logRejections(report.rejections, logger: logger, alreadyLogged: loggedRejections)
         remember(report.rejections.samples)
         data.rejections.merge(report.rejections)
         data.linesRead += report.linesRead

@@ -62,7 +62,7 @@ enum TrainingBench {
         var options = FactorTrainingOptions()
         options.factors = factors
         let split = HoldoutSplit(
-            ratings.entries,
+            ratings,
             fraction: options.validationFraction,
             seed: options.seed
         )
@@ -123,7 +123,7 @@ enum TrainingBench {
     ) -> EpochMeasurement {
         let options = SeedTrainingOptions()
         let split = HoldoutSplit(
-            ratings.entries,
+            ratings,
             fraction: options.validationFraction,
             seed: options.seed
         )

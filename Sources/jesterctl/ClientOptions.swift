@@ -130,8 +130,9 @@ struct ClientOptions {
             else { throw UsageError(message: "RATING must be a number from -10 to 10, not \(values[2])") }
         case "help":
             guard values.count <= 1 else { throw UsageError(message: "help takes [VERB]") }
-            if let verb = values.first?.lowercased(), !Request.verbs.contains(where: { $0.name == verb }) {
-                throw UsageError(message: "unknown command \(verb)")
+            let verb = values.first?.lowercased()
+            if let verb, !Request.verbs.contains(where: { $0.name == verb }) {
+                throw UsageError(message: "unknown verb \(verb)")
             }
         case "status", "ping", "version", "reload", "retrain", "snapshot": try expect([])
         default: throw UsageError(message: "unknown command \(command)")

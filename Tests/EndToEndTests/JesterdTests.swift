@@ -131,7 +131,8 @@ struct JesterdTests {
         let again = daemon.log
         #expect(again.contains("info: ratings lines skipped, as logged before rejected=4 "),
                 "\(again)")
-        let listed = again.components(separatedBy: "ratings line skipped file=ratings-bad.dat line=2 ")
+        let sample = "ratings line skipped file=ratings-bad.dat line=2 "
+        let listed = again.components(separatedBy: sample)
         #expect(listed.count == 2, "\(again)")
         try daemon.stop()
     }

@@ -227,7 +227,8 @@ struct TrainingTests {
         }
         let heldOut = ids(split.validation, in: ratings)
         #expect(HoldoutSplit(ratings, fraction: 0.1, seed: 6).validation.count > 0)
-        #expect(ids(HoldoutSplit(ratings, fraction: 0.1, seed: 6).validation, in: ratings) != heldOut)
+        let otherSeed = HoldoutSplit(ratings, fraction: 0.1, seed: 6)
+        #expect(ids(otherSeed.validation, in: ratings) != heldOut)
 
         var changed = RatingColumns()
         for (position, entry) in ratings.entries.enumerated() where position % 7 != 3 {

@@ -140,11 +140,12 @@ extension Request {
             guard let base = word.baseAddress,
                   let requested = NumberParsing.parseID(base, start: 0, end: word.count)
             else {
-                throw RequestError(
-                    .badRequest, "N must be an integer from 1 to \(maxListCount), not \(quoted(word))")
+                let message = "N must be an integer from 1 to \(maxListCount), not \(quoted(word))"
+                throw RequestError(.badRequest, message)
             }
             guard requested >= 1, requested <= maxListCount else {
-                throw RequestError(.outOfRange, "N must be from 1 to \(maxListCount), not \(requested)")
+                let message = "N must be from 1 to \(maxListCount), not \(requested)"
+                throw RequestError(.outOfRange, message)
             }
             return Int(requested)
         }
