@@ -85,6 +85,11 @@ struct GaussianModelTests {
 
     /// - Parameter coverage: Ratings a joke needs for a covariance; the nine users of
     ///   ``smallRatings()`` need 1.
+    /// A live learner over a trained Gaussian, with the default fold-in settings.
+    private static func learner(_ ratings: RatingSet, _ model: GaussianModel) -> LiveLearner {
+        LiveLearner(ratings: ratings, model: model, settings: FoldInSettings(FactorTrainingOptions()))
+    }
+
     /// The ratings of a rating set as columns of original ids, to add to before indexing.
     private static func columns(of ratings: RatingSet) -> RatingColumns {
         var columns = RatingColumns()
@@ -207,9 +212,7 @@ struct GaussianModelTests {
     @Test func aNewRatingFoldsInExactlyAndMovesThePredictionTowardIt() throws {
         let ratings = RealDataSlice.split.training
         let model = train(ratings)
-        var learner = LiveLearner(
-            ratings: ratings, model: model,
-            settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = Self.learner(ratings, model)
         let userID = ratings.users.ids[3]
         let user = 3
         let rated = Set(learner.ratings.byUser[user].map(\.joke))
@@ -236,9 +239,7 @@ struct GaussianModelTests {
     @Test func aJokeAddedAfterTrainingIsFittedToItsRatersRows() throws {
         let ratings = RealDataSlice.split.training
         let model = train(ratings)
-        var learner = LiveLearner(
-            ratings: ratings, model: model,
-            settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = Self.learner(ratings, model)
         let byTaste = (0..<ratings.users.count).sorted {
             (model.predict(user: $0, joke: 0), $0) < (model.predict(user: $1, joke: 0), $1)
         }
@@ -276,9 +277,7 @@ struct GaussianModelTests {
     @Test func aThinlyRatedNewJokeIsNotAsSimilarAsItsVectorAlone() throws {
         let ratings = RealDataSlice.split.training
         let model = train(ratings)
-        var learner = LiveLearner(
-            ratings: ratings, model: model,
-            settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = Self.learner(ratings, model)
         learner.addJoke(9_002)
         for user in 0..<3 {
             learner.learn(userID: ratings.users.ids[user], jokeID: 9_002, value: 8)
@@ -312,9 +311,7 @@ struct GaussianModelTests {
         let unrated = try #require(ratings.jokes.index(of: 9_002))
         let model = train(ratings)
         #expect(!model.covers(unrated) && model.covers(0))
-        var learner = LiveLearner(
-            ratings: ratings, model: model,
-            settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = Self.learner(ratings, model)
         let byTaste = (0..<ratings.users.count).sorted {
             (model.predict(user: $0, joke: 0), $0) < (model.predict(user: $1, joke: 0), $1)
         }
@@ -363,9 +360,7 @@ struct GaussianModelTests {
     @Test func usersStoredWithoutASolveAreSolvedWhenALaterUserIsFoldedIn() throws {
         let ratings = RealDataSlice.split.training
         let model = train(ratings)
-        var learner = LiveLearner(
-            ratings: ratings, model: model,
-            settings: FoldInSettings(FactorTrainingOptions()))
+        var learner = Self.learner(ratings, model)
         learner.learn(userID: 8_000_001, jokeID: ratings.jokes.ids[0], value: 9, solving: false)
         learner.learn(userID: 8_000_001, jokeID: ratings.jokes.ids[1], value: 9, solving: false)
         learner.learn(userID: 8_000_002, jokeID: ratings.jokes.ids[2], value: -9)
