@@ -43,3 +43,24 @@ public func runOnDedicatedThread<Value: Sendable>(
     if let failure { throw failure }
     return value!
 }
+
+/// The processors this process may run on: its affinity mask (`Cpus_allowed` in
+/// /proc/self/status, which cpusets and systemd's CPUAffinity= narrow), or the processors
+/// online when the mask cannot be read.
+public func usableProcessorCount() -> Int {
+    let online = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    guard let status = try? Files.read("/proc/self/status") else { return online }
+    return usableProcessorCount(status: String(decoding: status, as: UTF8.self), online: online)
+}
+
+/// The processors allowed by the `Cpus_allowed` hex mask of a /proc status text, at most
+/// `online`; `online` when the text has no such mask.
+public func usableProcessorCount(status: String, online: Int) -> Int {
+    for line in status.split(separator: "\n") where line.hasPrefix("Cpus_allowed:") {
+        let bits = line.dropFirst("Cpus_allowed:".count).reduce(0) { count, character in
+            count + (character.hexDigitValue?.nonzeroBitCount ?? 0)
+        }
+        return bits > 0 ? min(bits, online) : online
+    }
+    return online
+}

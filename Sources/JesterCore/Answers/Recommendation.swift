@@ -5,12 +5,6 @@ public struct Recommendation: Sendable, Equatable {
 }
 
 extension ModelSnapshot {
-    /// Whether a joke may be suggested at all: the ratings know it, it has a text (when the
-    /// catalog has texts) and it is not retired.
-    public func isSuggestible(jokeID: Int32) -> Bool {
-        ratings.jokes.index(of: jokeID).map { suggestible[$0] } ?? false
-    }
-
     /// The `count` suggestible jokes the user has not rated with the highest predicted rating,
     /// best first, ties broken by the lower joke id; and the source of the predictions.
     ///

@@ -103,7 +103,8 @@ public final class ModelSnapshot: Sendable {
     public let retired: JokeIDSet
     /// The onboarding plan, computed on first use.
     let onboardingCache = Mutex(OnboardingCache())
-    /// Per joke index: whether it may be suggested (see ``isSuggestible(jokeID:)``).
+    /// Per joke index: whether it may be suggested at all, by `recommend` or `onboard`: it has
+    /// a text (when the catalog has texts) and is not retired.
     let suggestible: [Bool]
 
     /// A snapshot of a live learner's state.
@@ -121,17 +122,15 @@ public final class ModelSnapshot: Sendable {
         self.live = live
         self.jokeMeans = ShrunkJokeMeans(counts: ratings.jokeCounts, sums: ratings.jokeSums,
                                          globalMean: ratings.globalMean)
+        // A joke is shown only with its text, when the jokes file has texts.
         let hasText = catalog.count > 0
-        let candidates = (0..<model.jokeCount).map { index in
-            ratings.jokeCounts[index] > 0 && (!hasText || catalog.text(of: ratings.jokes.id(at: index)) != nil)
-        }
+        let showable = ratings.jokes.ids.map { !hasText || catalog.text(of: $0) != nil }
+        let candidates = (0..<model.jokeCount).map { showable[$0] && ratings.jokeCounts[$0] > 0 }
         let weights = (0..<model.jokeCount).map { joke in
             model.similarityWeight(joke: joke, ratingCount: Int(ratings.jokeCounts[joke]))
         }
         self.similarity = SimilarityIndex(model: model, candidates: candidates, weights: weights)
-        self.suggestible = ratings.jokes.ids.map { id in
-            !retired.contains(id) && (!hasText || catalog.text(of: id) != nil)
-        }
+        self.suggestible = zip(ratings.jokes.ids, showable).map { !retired.contains($0) && $1 }
     }
 
     /// A snapshot of a freshly trained model.
